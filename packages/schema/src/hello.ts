@@ -1,0 +1,45 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Closed } from './common.js';
+import { VersionRange } from './errors.js';
+import { ControlCommandNames } from './control.js';
+
+export const HandshakeAuth = Type.Object(
+  {
+    token: Type.Optional(Type.String({ maxLength: 4096, description: 'Credential checked by the gateway token verifier.' })),
+    controlToken: Type.Optional(Type.String({ maxLength: 4096, description: 'Separate credential for the conformance control surface.' })),
+    protocolVersion: Type.Optional(Type.String({ pattern: '^[0-9]+\\.[0-9]+$', maxLength: 16, description: 'Protocol version the client speaks, "MAJOR.MINOR".' })),
+  },
+  { ...Closed, title: 'HandshakeAuth', description: 'Socket.IO handshake `auth` object.' },
+);
+export type HandshakeAuth = Static<typeof HandshakeAuth>;
+
+export const Hello = Type.Object(
+  {
+    protocolVersion: Type.String({ pattern: '^[0-9]+\\.[0-9]+$' }),
+    supported: VersionRange,
+    gateway: Type.Object({ name: Type.String({ maxLength: 256 }), version: Type.String({ maxLength: 64 }) }, Closed),
+    principal: Type.Optional(Type.String({ maxLength: 256 })),
+    limits: Type.Object(
+      {
+        maxPayloadBytes: Type.Integer({ minimum: 1 }),
+        maxFramesPerBatch: Type.Integer({ minimum: 1 }),
+        maxEvents: Type.Integer({ minimum: 1 }),
+        maxBytes: Type.Integer({ minimum: 1 }),
+      },
+      Closed,
+    ),
+    control: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'True when this connection may use the control surface.' }),
+        commands: Type.Array(Type.Union(ControlCommandNames.map((n) => Type.Literal(n)))),
+      },
+      Closed,
+    ),
+  },
+  {
+    ...Closed,
+    title: 'Hello',
+    description: 'First event after a successful connection: negotiated version, gateway identity, limits and control capabilities.',
+  },
+);
+export type Hello = Static<typeof Hello>;
