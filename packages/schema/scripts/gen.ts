@@ -21,6 +21,9 @@ export const GENERATED_PATHS = [
   'src/generated/validators.d.ts',
 ] as const;
 
+/** Folders that hold only generated files: anything untracked there fails gen:check. */
+export const GENERATED_DIRS = ['generated', 'src/generated'] as const;
+
 export function generate(): Record<(typeof GENERATED_PATHS)[number], string> {
   const bundle = buildBundle();
   const validators = buildValidators();
@@ -41,10 +44,12 @@ export function generate(): Record<(typeof GENERATED_PATHS)[number], string> {
   };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const [path, text] of Object.entries(generate())) {
+export function writeGenerated(files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
     const target = join(PACKAGE_DIR, path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) writeGenerated(generate());
