@@ -112,6 +112,12 @@ class Comparer {
 
   /** Reports every way `after` rejects or drops something `before` allowed. */
   compare(beforeRaw: Json | undefined, afterRaw: Json | undefined, path: string): void {
+    // The same named definition on both sides is compared once, under `$defs/<Name>`; repeating
+    // its changes at every place that uses it would bury the report.
+    if (isObject(beforeRaw) && isObject(afterRaw) && typeof beforeRaw.$ref === 'string' && beforeRaw.$ref === afterRaw.$ref && Object.keys(beforeRaw).length === 1 && Object.keys(afterRaw).length === 1) {
+      const name = beforeRaw.$ref.startsWith('#/$defs/') ? decodeURIComponent(beforeRaw.$ref.slice('#/$defs/'.length)) : undefined;
+      if (name !== undefined && this.baseline.$defs?.[name] !== undefined && this.current.$defs?.[name] !== undefined) return;
+    }
     // Recursive schemas: compare each ($ref pair) once per path chain.
     const cycleKey = `${isObject(beforeRaw) ? String(beforeRaw.$ref ?? '') : ''}|${isObject(afterRaw) ? String(afterRaw.$ref ?? '') : ''}`;
     if (cycleKey !== '|') {
