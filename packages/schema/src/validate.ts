@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
 import { ErrorCodes, type ValidationIssue, type WireError } from './errors.js';
-import { Schemas, type SchemaName, type SchemaType } from './registry.js';
+import type { SchemaName, SchemaType } from './registry.js';
 
 export type { ValidationIssue };
 
@@ -22,16 +22,6 @@ export const AJV_OPTIONS: Options = {
 };
 
 export const MAX_REPORTED_ISSUES = 20;
-
-/** Compile every schema of the registry with Ajv at runtime (tests, tools; needs `new Function`). */
-export function compileValidators(): ValidatorTable {
-  const ajv = new Ajv(AJV_OPTIONS);
-  const table = {} as ValidatorTable;
-  for (const name of Object.keys(Schemas) as SchemaName[]) {
-    table[name] = ajv.compile(Schemas[name]) as ValidateFunction;
-  }
-  return table;
-}
 
 function describe(error: ErrorObject): ValidationIssue {
   let path = error.instancePath;
