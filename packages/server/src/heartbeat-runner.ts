@@ -44,10 +44,15 @@ export interface HeartbeatRunnerOptions {
   retryMaxMs?: number;
   /** Heartbeat turns running at once over the whole gateway; beyond it, requests-in-flight. Default 8. */
   maxInFlight?: number;
-  /** Every outcome, in order per session; the gateway appends it as a `heartbeat` event. */
-  onOutcome(outcome: HeartbeatOutcome): void;
-  /** A queued system event handed to the agent inside a running heartbeat turn (`system.event`). */
-  onSystemEvent(sessionId: string, runId: string, event: QueuedSystemEvent): void;
+  /**
+   * Every outcome, in order per session; the gateway appends it as a `heartbeat` event. For a
+   * heartbeat that ran it is awaited inside the lane turn.
+   */
+  onOutcome(outcome: HeartbeatOutcome): void | Promise<void>;
+  /** A queued system event handed to the agent inside a running heartbeat turn (`system.event`); awaited in the turn. */
+  onSystemEvent(sessionId: string, runId: string, event: QueuedSystemEvent): void | Promise<void>;
+  /** Where a failing outcome callback of a skipped heartbeat is reported (it must not stop the runner). */
+  onError?(error: unknown): void;
   faults?: { heartbeatInterruptsBusyLane?: boolean; heartbeatGlobalSkipReason?: boolean };
   now?: () => number;
 }
@@ -129,7 +134,9 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
       pendingSystemEvents: state.queue.length,
       at: now(),
     };
-    options.onOutcome(outcome);
+    void Promise.resolve()
+      .then(() => options.onOutcome(outcome))
+      .catch((error: unknown) => options.onError?.(error));
     return outcome;
   };
 
@@ -155,12 +162,12 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     const heartbeatId = randomUUID();
     let outcome: HeartbeatOutcome | undefined;
     try {
-      await options.lane.runHeartbeatTurn(sessionId, (runId) => {
+      await options.lane.runHeartbeatTurn(sessionId, async (runId) => {
         // Events are taken only now that the turn owns the lane, so a skipped heartbeat consumes nothing.
         const delivered = state.queue.splice(0, state.queue.length);
         outcome = { sessionId, heartbeatId, trigger, status: 'ran', runId, pendingSystemEvents: 0, at: now() };
-        options.onOutcome(outcome);
-        for (const event of delivered) options.onSystemEvent(sessionId, runId, event);
+        await options.onOutcome(outcome);
+        for (const event of delivered) await options.onSystemEvent(sessionId, runId, event);
       });
     } finally {
       inFlight--;

@@ -8,13 +8,14 @@ export interface MetricsSource {
   heartbeats(): HeartbeatCounters;
   connections(): number;
   sessions(): number;
+  /** Joins answered with a gapless replay, and with a snapshot (monotonic). */
+  replays(): number;
+  resyncs(): number;
 }
 
 export interface GatewayMetrics {
   /** A registry of its own, so two gateways in one process never share series. */
   registry: Registry;
-  recordResync(): void;
-  recordReplay(): void;
   recordHeartbeat(status: 'ran' | 'skipped', reason?: HeartbeatSkipReason): void;
   /** The schema's Diagnostics object (diagnostics.get and the periodic `diagnostics` event). */
   diagnostics(): Diagnostics;
@@ -24,8 +25,6 @@ export interface GatewayMetrics {
 
 export function createMetrics(source: MetricsSource, now: () => number = Date.now): GatewayMetrics {
   const registry = new Registry();
-  let resyncs = 0;
-  let replays = 0;
 
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -63,8 +62,8 @@ export function createMetrics(source: MetricsSource, now: () => number = Date.no
   mirrorCounter('agent_gateway_mirrors_suppressed_total', 'Non-terminal session.tool mirrors withheld (back-off or slow consumer).', () => source.pressure().mirrorsSuppressed);
   mirrorCounter('agent_gateway_mirrors_delivered_total', 'session.tool mirrors delivered.', () => source.pressure().mirrorsDelivered);
 
-  const resyncCounter = new Counter({ name: 'agent_gateway_resyncs_total', help: 'Joins answered with a snapshot (resyncRequired).', registers: [registry] });
-  const replayCounter = new Counter({ name: 'agent_gateway_replays_total', help: 'Joins answered with a gapless replay.', registers: [registry] });
+  mirrorCounter('agent_gateway_resyncs_total', 'Joins answered with a snapshot (resyncRequired).', () => source.resyncs());
+  mirrorCounter('agent_gateway_replays_total', 'Joins answered with a gapless replay.', () => source.replays());
   const heartbeatCounter = new Counter({
     name: 'agent_gateway_heartbeats_total',
     help: 'Heartbeat outcomes by status and skip reason.',
@@ -74,14 +73,6 @@ export function createMetrics(source: MetricsSource, now: () => number = Date.no
 
   return {
     registry,
-    recordResync() {
-      resyncs++;
-      resyncCounter.inc();
-    },
-    recordReplay() {
-      replays++;
-      replayCounter.inc();
-    },
     recordHeartbeat(status, reason) {
       heartbeatCounter.inc({ status, reason: reason ?? 'none' });
     },
@@ -92,8 +83,8 @@ export function createMetrics(source: MetricsSource, now: () => number = Date.no
         heartbeats: source.heartbeats(),
         connections: source.connections(),
         sessions: source.sessions(),
-        replays,
-        resyncs,
+        replays: source.replays(),
+        resyncs: source.resyncs(),
       };
     },
     handle(req, res) {

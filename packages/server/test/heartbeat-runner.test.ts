@@ -52,8 +52,12 @@ describe('heartbeat runner', () => {
       intervalMs: 1_000,
       retryBaseMs: 100,
       retryMaxMs: 800,
-      onOutcome: (o) => outcomes.push(o),
-      onSystemEvent: (sessionId, runId, event) => delivered.push({ sessionId, runId, event }),
+      onOutcome: (o) => {
+        outcomes.push(o);
+      },
+      onSystemEvent: (sessionId, runId, event) => {
+        delivered.push({ sessionId, runId, event });
+      },
       ...extra,
     });
     return runner;
