@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { PressureState } from '@agent-gateway/schema';
 
 /** How much work the gateway has right now; read on every sample. */
@@ -32,7 +32,10 @@ export interface PressureMonitor {
   /** Stops sampling and clears any open back-off window. */
   stop(): void;
   readonly running: boolean;
-  /** Take one sample now (also what the interval timer does). Returns whether it was pressured. */
+  /**
+   * Take one sample now (the interval timer does this too, adding its own lateness). Returns whether
+   * the gateway was pressured.
+   */
   sample(): boolean;
   /** Control surface: report pressure with queued work regardless of measurements (true) or measure for real again (false). */
   simulate(on: boolean, backoffMs?: number): void;
@@ -57,6 +60,7 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
   let simulated = false;
   let lastDelayMs = 0;
   let backoffUntil: number | null = null;
+  let lastTickAt = 0;
   let lastReportedActive = false;
   let mirrorsSuppressed = 0;
   let mirrorsDelivered = 0;
@@ -91,8 +95,10 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
     backoffUntil = backoffUntil === null ? until : Math.max(backoffUntil, until);
   }
 
-  function sample(): boolean {
-    lastDelayMs = readDelayMs();
+  function sample(extraDelayMs = 0): boolean {
+    // Resetting the histogram also forgets its previous tick, so a stall that ends right before a
+    // reset is never recorded by it; the sampling timer's own lateness covers exactly that case.
+    lastDelayMs = Math.max(readDelayMs(), extraDelayMs);
     const work = queuedWork();
     const pressured = simulated || (lastDelayMs > delayThresholdMs && work.queued > 0);
     // Extending on every pressured sample keeps the window open while the pressure lasts.
@@ -109,7 +115,13 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
         histogram = monitorEventLoopDelay({ resolution: 10 });
         histogram.enable();
       }
-      timer = setInterval(sample, sampleIntervalMs);
+      lastTickAt = performance.now();
+      timer = setInterval(() => {
+        const at = performance.now();
+        const lateness = options.sampleDelayMs ? 0 : Math.max(0, at - lastTickAt - sampleIntervalMs);
+        lastTickAt = at;
+        sample(lateness);
+      }, sampleIntervalMs);
       // Monitoring must never keep a process alive on its own.
       timer.unref();
     },
@@ -127,7 +139,7 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
     get running() {
       return running;
     },
-    sample,
+    sample: () => sample(),
     simulate(on, windowMs) {
       if (windowMs !== undefined) backoffMs = windowMs;
       simulated = on;

@@ -103,4 +103,19 @@ describe('pressure monitor', () => {
     expect(monitor.state().eventLoopDelayMs).toBeGreaterThan(20);
     expect(monitor.isBackoffActive()).toBe(true);
   });
+
+  it('catches a stall that ends right before a sample, through the sampling timer itself', async () => {
+    vi.useRealTimers();
+    monitor = createPressureMonitor({ sampleIntervalMs: 20, delayThresholdMs: 50, queuedWork: () => ({ active: 1, waiting: 0, queued: 1 }) });
+    monitor.start();
+    for (let round = 0; round < 5; round++) {
+      await new Promise((r) => setTimeout(r, 30));
+      const end = Date.now() + 120;
+      while (Date.now() < end) {
+        /* block the event loop on purpose */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 40));
+    expect(monitor.isBackoffActive()).toBe(true);
+  });
 });
