@@ -267,6 +267,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     this.closed = true;
     if (this.serverKickTimer) clearTimeout(this.serverKickTimer);
     this.socket.disconnect();
+    const closedError = new ClientError(ClientErrorCodes.Closed, 'The client was closed before the run ended');
+    for (const reply of this.replies.values()) reply.fail(closedError);
     this.setState('disconnected', 'closed by the application');
     this.removeAllListeners();
   }

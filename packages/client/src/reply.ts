@@ -32,6 +32,7 @@ export class RunReply {
   private readonly parts: ReplyPart[] = [];
   private readonly waiters: Array<() => void> = [];
   private finalText: string | undefined;
+  private failure: Error | undefined;
 
   constructor(sessionId: string, runId: string, knownFromStart: boolean) {
     this.sessionId = sessionId;
@@ -104,6 +105,13 @@ export class RunReply {
     this.push(part);
   }
 
+  /** Stop readers that wait for more (the client was closed before the run ended). */
+  fail(error: Error): void {
+    if (this.ended || this.failure) return;
+    this.failure = error;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
   /** Async iterator over the reply: every chunk once, in order, then the end. Several readers may iterate. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ReplyPart, void, undefined> {
     let next = 0;
@@ -113,6 +121,7 @@ export class RunReply {
         yield part;
         if (part.type === 'end') return;
       }
+      if (this.failure) throw this.failure;
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

@@ -68,3 +68,21 @@ describe('RunReply', () => {
     expect((await reply.finished()).status).toBe('aborted');
   });
 });
+
+describe('RunReply failure', () => {
+  it('stops waiting readers when failed, after the text it had', async () => {
+    const reply = new RunReply('s', 'r', true);
+    reply.chunk('st', 0, 'x');
+    const reading = (async () => {
+      const seen: string[] = [];
+      try {
+        for await (const part of reply) if (part.type === 'chunk') seen.push(part.text);
+      } catch (error) {
+        return { seen, error: (error as Error).message };
+      }
+      return { seen, error: undefined };
+    })();
+    reply.fail(new Error('closed'));
+    expect(await reading).toEqual({ seen: ['x'], error: 'closed' });
+  });
+});
