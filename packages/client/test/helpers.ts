@@ -33,14 +33,21 @@ function deferred(): Deferred {
   return { promise, resolve };
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolve when `until` settles or the run is aborted, whichever comes first. */
+function untilOrAborted(until: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void until.then(() => {
+      signal.removeEventListener('abort', onAbort);
       resolve();
-    }, { once: true });
+    });
   });
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return untilOrAborted(new Promise((resolve) => setTimeout(resolve, ms)), signal);
 }
 
 type AgentOption = NonNullable<GatewayOptions['agent']>;
@@ -71,7 +78,8 @@ export class TestAgent {
         const spec = JSON.parse(turn.text) as TurnSpec;
         for (let i = 0; i < spec.chunks; i++) {
           if (turn.signal.aborted) return;
-          if (spec.holdAt === i && spec.gate) await self.gate(spec.gate).promise;
+          if (spec.holdAt === i && spec.gate) await untilOrAborted(self.gate(spec.gate).promise, turn.signal);
+          if (turn.signal.aborted) return;
           if (spec.toolAt === i) {
             const toolCallId = `${turn.runId}-tool`;
             yield { type: 'tool', toolCallId, toolName: 'lookup', phase: 'start', input: { i } };

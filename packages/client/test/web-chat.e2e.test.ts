@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -30,6 +30,9 @@ describe('web chat example in headless Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+    });
 
     await page.goto(`${gateway.url}/?session=browser-e2e`);
     await page.waitForSelector('body[data-ready="true"]');
@@ -43,6 +46,8 @@ describe('web chat example in headless Chromium', () => {
     const bubble = page.locator('li.msg.assistant').first();
     await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
     const textAtFirstCut = (await bubble.locator('.text').textContent()) ?? '';
+    // The session list shows the run as active while it streams.
+    await page.waitForSelector('#sessions li[data-session-id="browser-e2e"][data-active="true"]');
 
     // Cut the connection from the gateway side while the reply streams, twice.
     const cut = () => {
@@ -75,6 +80,16 @@ describe('web chat example in headless Chromium', () => {
 
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: join(outputDir, 'web-chat-e2e.png'), fullPage: true });
+    const seen = {
+      textAtFirstCut,
+      finalText,
+      indicator: await indicator.textContent(),
+      resumed: Number(await indicator.getAttribute('data-resumed')),
+      resynced: Number(await indicator.getAttribute('data-resynced')),
+      toolCards: await page.locator('.tool-card').allTextContents(),
+    };
+    writeFileSync(join(outputDir, 'web-chat-e2e.json'), `${JSON.stringify(seen, null, 2)}\n`);
+    expect(seen.resumed + seen.resynced).toBeGreaterThanOrEqual(1);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -139,7 +139,7 @@ function renderToolCard(card) {
   const detail = card.output !== undefined ? ` → ${JSON.stringify(card.output)}` : card.progress !== undefined ? ` … ${JSON.stringify(card.progress)}` : '';
   element.replaceChildren();
   const name = document.createElement('span');
-  name.textContent = `🔧 ${card.toolName} `;
+  name.textContent = `tool ${card.toolName} `;
   const phase = document.createElement('span');
   phase.className = 'phase';
   phase.textContent = card.phase;
