@@ -166,6 +166,84 @@ describe('client against the reference gateway', () => {
     expect(result).toMatchObject({ text: expectedText(turn), status: 'completed' });
   });
 
+  it('detects a gap opened by a raw frame from beyond the head (control append + raw emit)', async () => {
+    harness = await startHarness();
+    const client = await harness.client();
+    await client.join('gap-2');
+    const note = (n: number) => ({ type: 'message' as const, messageId: `m-${n}`, role: 'user' as const, text: `m ${n}`, at: Date.now() });
+    const appended = nextEvent(client, 'frame', ({ event }) => event.type === 'message' && event.messageId === 'm-2');
+    await harness.control({ type: 'session.append', sessionId: 'gap-2', events: [note(1), note(2)] });
+    await appended;
+    const position = client.position('gap-2')!;
+    const gap = nextEvent(client, 'gap');
+    const resync = nextEvent(client, 'resync');
+    // A frame three seqs past the cursor, without a skipped range: seqs were lost.
+    harness.serverSocket(client).emit('session.event', [{ sessionId: 'gap-2', epoch: position.epoch, seq: position.seq + 3, event: note(9) }]);
+    expect(await gap).toMatchObject({ expectedSeq: position.seq + 1, receivedSeq: position.seq + 3, epochChanged: false });
+    const { reason, snapshot } = await resync;
+    expect(reason).toBe('gap');
+    expect(snapshot.eventCursor).toBe(position.seq);
+    expect(client.conversation('gap-2').list().map((m) => m.messageId)).toEqual(['m-1', 'm-2']);
+  });
+
+  it('resumes across compacted chunks: the replay announces them and the reply is still whole', async () => {
+    harness = await startHarness({ retention: { maxEvents: 1000, maxNonDurableEvents: 8 } });
+    const client = await harness.client();
+    const observer = await harness.client();
+    await observer.join('compact-1');
+    const turn: TurnSpec = { chunks: 60, holdAt: 5, gate: 'go' };
+    const firstChunks = chunksSeen(client, 'compact-1', 5);
+    const sent = await client.send('compact-1', spec(turn));
+    const reading = readReply(sent.reply);
+    await firstChunks;
+    client.socket.disconnect();
+    harness.agent.open('go');
+    await observer.reply('compact-1', sent.runId).finished();
+    const skippedRanges: string[] = [];
+    const resumed = nextEvent(client, 'resumed');
+    const socket = client.socket as unknown as { onevent: (packet: { data: unknown[] }) => void };
+    const original = socket.onevent;
+    socket.onevent = function (this: unknown, packet: { data: unknown[] }) {
+      const [event, batch] = packet.data as [string, EventFrame[]];
+      if (event === 'replay') for (const frame of batch) if (frame.skipped) skippedRanges.push(frame.skipped.reason);
+      original.call(this, packet);
+    };
+    client.socket.connect();
+    await resumed;
+    expect(skippedRanges).toContain('compacted');
+    expect(await reading).toMatchObject({ text: expectedText(turn), status: 'completed' });
+    expect(client.stats.gapsDetected).toBe(0);
+    expect(client.stats.resyncs).toBe(0);
+  });
+
+  it('finishes a reply from the snapshot when the run ended while the client was away', async () => {
+    harness = await startHarness();
+    const client = await harness.client();
+    const observer = await harness.client();
+    await observer.join('away-1');
+    const turn: TurnSpec = { chunks: 30, holdAt: 4, gate: 'go', toolAt: 10 };
+    const firstChunks = chunksSeen(client, 'away-1', 4);
+    const sent = await client.send('away-1', spec(turn));
+    const reading = readReply(sent.reply);
+    await firstChunks;
+    client.socket.disconnect();
+    harness.agent.open('go');
+    await observer.reply('away-1', sent.runId).finished();
+    // Forget just enough that the client's cursor is too old, keeping the later durable events.
+    const away = client.position('away-1')!.seq;
+    await harness.control({ type: 'session.trim', sessionId: 'away-1', oldestCursor: away + 3 });
+    const resync = nextEvent(client, 'resync');
+    client.socket.connect();
+    const { reason, snapshot } = await resync;
+    expect(reason).toBe('since-too-old');
+    expect(snapshot.activeRun).toBeNull();
+    expect(await reading).toMatchObject({ text: expectedText(turn), status: 'completed' });
+    // The tool call finished while we were away: its card is closed, not left spinning.
+    const cards = client.tools.cards('away-1', sent.runId);
+    expect(cards).toHaveLength(1);
+    expect(cards[0]).toMatchObject({ toolName: 'lookup', phase: 'result', closed: true, sawStart: false });
+  });
+
   it('reuses the idempotency key when the answer to chat.send is lost: one run only', async () => {
     harness = await startHarness();
     const h = harness;
