@@ -21,7 +21,6 @@ const result = await build({
   legalComments: 'none',
   // The browser path must not need Node: fail the build if anything reaches for a built-in.
   external: [],
-  define: { 'process.env.NODE_ENV': '"development"' },
   outfile: outFile,
   write: false,
   metafile: true,
