@@ -316,6 +316,38 @@ describe('client against the reference gateway', () => {
     ]);
   });
 
+  it('under pressure, mirrors lose their start/update but cards still close and suppressed seqs are not a gap', async () => {
+    harness = await startHarness();
+    const sender = await harness.client();
+    const observer = await harness.client();
+    await observer.join('pressure-1');
+    const skipped: string[] = [];
+    const socket = observer.socket as unknown as { onevent: (packet: { data: unknown[] }) => void };
+    const original = socket.onevent;
+    socket.onevent = function (this: unknown, packet: { data: unknown[] }) {
+      const [event, batch] = packet.data as [string, EventFrame[]];
+      if (event === 'session.event' || event === 'session.tool') for (const frame of batch) if (frame.skipped) skipped.push(frame.skipped.reason);
+      original.call(this, packet);
+    };
+    const pressure = await harness.control({ type: 'pressure.set', simulated: true, backoffMs: 60_000 });
+    expect(pressure.backoffActive).toBe(true);
+    try {
+      const turn: TurnSpec = { chunks: 8, toolAt: 3 };
+      const sent = await sender.send('pressure-1', spec(turn));
+      const seenByObserver = await readReply(observer.reply('pressure-1', sent.runId));
+      expect(seenByObserver).toMatchObject({ text: expectedText(turn), status: 'completed' });
+      expect(skipped).toContain('suppressed');
+      expect(observer.stats.gapsDetected).toBe(0);
+      expect(observer.tools.cards('pressure-1', sent.runId)).toEqual([
+        expect.objectContaining({ toolName: 'lookup', phase: 'result', closed: true, sawStart: false }),
+      ]);
+      // The run-scoped sender still saw every phase.
+      expect(sender.tools.cards('pressure-1', sent.runId)).toEqual([expect.objectContaining({ phase: 'result', closed: true, sawStart: true })]);
+    } finally {
+      await harness.control({ type: 'pressure.set', simulated: false });
+    }
+  });
+
   it('aborts a run and answers a no-op for a finished one', async () => {
     harness = await startHarness();
     const client = await harness.client();
