@@ -116,9 +116,17 @@ export {
   type ValidatorTable,
   AJV_OPTIONS,
   MAX_REPORTED_ISSUES,
-  compileValidators,
   toIssues,
   createValidate,
   invalidMessageError,
 } from './validate.js';
-export { validate } from './default-validate.js';
+export { compileValidators } from './compile.js';
+export { validate, precompiledValidators } from './default-validate.js';
+export {
+  findBreakingChanges,
+  disallowedBreakingChanges,
+  majorOf,
+  type BreakingChange,
+  type BreakingChangeKind,
+  type BundleLike,
+} from './compat.js';

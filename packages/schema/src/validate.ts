@@ -1,6 +1,6 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
 import { ErrorCodes, type ValidationIssue, type WireError } from './errors.js';
-import { Schemas, type SchemaName, type SchemaType } from './registry.js';
+import type { SchemaName, SchemaType } from './registry.js';
 
 export type { ValidationIssue };
 
@@ -22,16 +22,6 @@ export const AJV_OPTIONS: Options = {
 };
 
 export const MAX_REPORTED_ISSUES = 20;
-
-/** Compile every schema of the registry with Ajv at runtime (tests, tools; needs `new Function`). */
-export function compileValidators(): ValidatorTable {
-  const ajv = new Ajv(AJV_OPTIONS);
-  const table = {} as ValidatorTable;
-  for (const name of Object.keys(Schemas) as SchemaName[]) {
-    table[name] = ajv.compile(Schemas[name]) as ValidateFunction;
-  }
-  return table;
-}
 
 function describe(error: ErrorObject): ValidationIssue {
   let path = error.instancePath;
@@ -82,14 +72,27 @@ export function createValidate(table: ValidatorTable) {
   };
 }
 
-/** The wire error for a message that failed validation. */
+/** Wire limits of ValidationIssue and ErrorDetails.issues (see errors.ts). */
+const ISSUE_TEXT_MAX = 1024;
+const ISSUE_KEYWORD_MAX = 64;
+const WIRE_ISSUES_MAX = 100;
+
+/**
+ * The wire error for a message that failed validation. Issues are clamped to the wire limits so the
+ * error is always a valid WireError, whatever produced them.
+ */
 export function invalidMessageError(event: string, issues: ValidationIssue[]): WireError {
-  const first = issues[0];
+  const wireIssues = issues.slice(0, WIRE_ISSUES_MAX).map((issue) => ({
+    path: issue.path.slice(0, ISSUE_TEXT_MAX),
+    message: issue.message.slice(0, ISSUE_TEXT_MAX),
+    keyword: issue.keyword.slice(0, ISSUE_KEYWORD_MAX),
+  }));
+  const first = wireIssues[0];
   const where = first ? `${first.path || '(message)'} ${first.message}` : 'invalid';
   return {
     code: ErrorCodes.InvalidMessage,
     message: `Invalid ${event} message: ${where}`.slice(0, 4096),
-    details: { event: event.slice(0, 256), issues },
+    details: { event: event.slice(0, 256), issues: wireIssues },
     retryable: false,
   };
 }

@@ -1,0 +1,51 @@
+/*
+ * A consumer of the published package: compiled with `tsc --noEmit` against the built `dist`
+ * (imported by package name), it proves the declarations ship and keep their precision.
+ */
+import type { Static } from '@sinclair/typebox';
+import {
+  JoinParams,
+  PROTOCOL_VERSION,
+  validate,
+  type ClientToServerEvents,
+  type RequestHandlers,
+  type RequestResult,
+  type ServerToClientEvents,
+  type SessionEvent,
+} from '@agent-gateway/schema';
+
+type Join = Static<typeof JoinParams>;
+
+export const join: Join = { sessionId: 's1', since: 0, epoch: 'e1' };
+// @ts-expect-error since is a number, never a string
+export const badJoin: Join = { sessionId: 's1', since: '5' };
+
+export function checkIncoming(data: unknown): number | undefined {
+  const result = validate('JoinParams', data);
+  if (!result.ok) return result.issues.length;
+  const since: number | undefined = result.value.since;
+  return since;
+}
+
+// A client emitting requests and listening to events through the derived Socket.IO maps.
+export const emitJoin: Parameters<ClientToServerEvents['join']> = [
+  { sessionId: 's1' },
+  (ack: RequestResult<'join'>) => {
+    if (ack.ok) ack.data.cursor.toFixed();
+    else ack.error.code.toLowerCase();
+  },
+];
+export const onReplay: ServerToClientEvents['replay'] = (frames) => {
+  for (const frame of frames) {
+    const event: SessionEvent = frame.event;
+    if (event.type === 'stream.chunk') event.index.toFixed();
+    // @ts-expect-error a replayed frame has no `cursor` field
+    frame.cursor;
+  }
+};
+
+// A handler table missing a request does not compile.
+// @ts-expect-error every request needs a handler
+export const handlers: RequestHandlers<null> = {};
+
+export const version: '1.0' = PROTOCOL_VERSION;
