@@ -33,7 +33,7 @@ const minifiedBytes = js.contents.byteLength;
 const gzipBytes = gzipSync(js.contents, { level: 9 }).byteLength;
 const inputs = Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js'))].inputs)
   .reduce((acc, [path, { bytesInOutput }]) => {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? (path.includes('packages/schema') ? '@agent-gateway/schema' : '@agent-gateway/client');
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? (/(^|\/)schema\/dist\//.test(path) ? '@agent-gateway/schema' : '@agent-gateway/client');
     acc[pkg] = (acc[pkg] ?? 0) + bytesInOutput;
     return acc;
   }, {});
