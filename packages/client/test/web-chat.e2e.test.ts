@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, type Gateway } from '@agent-gateway/server';
+import { createDemoAgent, createGateway, type Agent, type Gateway } from '@agent-gateway/server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const staticDir = join(here, '../examples/web-chat/public');
@@ -22,7 +22,22 @@ afterEach(async () => {
 
 describe('web chat example in headless Chromium', () => {
   it('streams a reply with tool cards and survives server-side disconnects mid-stream', async () => {
-    gateway = await createGateway({ logger: false, staticDir });
+    // The demo agent, paused after its fourth chunk until the first cut is done: the cut always
+    // lands mid-stream however slow the machine is.
+    const demo = createDemoAgent({ chunkDelayMs: 20, toolDelayMs: 40 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const agent: Agent = {
+      name: 'demo-held',
+      async *run(turn) {
+        let chunks = 0;
+        for await (const output of demo.run(turn)) {
+          yield output;
+          if (output.type === 'chunk' && ++chunks === 4) await held;
+        }
+      },
+    };
+    gateway = await createGateway({ logger: false, staticDir, agent });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
     const pageErrors: string[] = [];
@@ -44,10 +59,10 @@ describe('web chat example in headless Chromium', () => {
     await page.click('#send');
 
     const bubble = page.locator('li.msg.assistant').first();
-    await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
-    const textAtFirstCut = (await bubble.locator('.text').textContent()) ?? '';
     // The session list shows the run as active while it streams.
     await page.waitForSelector('#sessions li[data-session-id="browser-e2e"][data-active="true"]');
+    await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
+    const textAtFirstCut = (await bubble.locator('.text').textContent()) ?? '';
 
     // Cut the connection from the gateway side while the reply streams, twice.
     const cut = () => {
@@ -56,6 +71,9 @@ describe('web chat example in headless Chromium', () => {
     cut();
     await page.waitForSelector('#resume-indicator:not([hidden])');
     await page.waitForSelector('#connection[data-state="connected"]');
+    release();
+    // Second cut while the rest of the reply streams (skipped if the machine was fast enough to finish it).
+    await page.waitForFunction((before) => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > before, textAtFirstCut.length);
     const statusAfterFirstResume = await bubble.getAttribute('data-run-status');
     if (statusAfterFirstResume === 'running') {
       cut();
