@@ -131,6 +131,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   private readonly resyncQueued = new Set<string>();
   private readonly conversations = new Map<string, Conversation>();
   private readonly replies = new Map<string, RunReply>();
+  /** Runs this client started and that have not ended: it asks to stay run-scoped for them after a reconnect. */
+  private readonly ownRuns = new Map<string, { sessionId: string; runId: string }>();
   private closed = false;
   private everConnected = false;
   private serverKickTimer: ReturnType<typeof setTimeout> | undefined;
@@ -174,7 +176,10 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       this.everConnected = true;
       this.setState('connected');
       // Rejoin every session we follow, resuming from the cursor we hold.
-      for (const sessionId of this.tracker.sessionIds()) this.rejoin(sessionId, undefined);
+      for (const sessionId of this.tracker.sessionIds()) {
+        const rejoined = this.rejoin(sessionId, undefined);
+        if (this.stats.reconnects > 0) void rejoined.then(() => this.resubscribeOwnRuns(sessionId), () => undefined);
+      }
     });
     socket.on('disconnect', (reason) => {
       if (this.closed) return;
@@ -583,6 +588,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
         this.reply(sessionId, event.runId).response(event.text);
         break;
       case 'run.end':
+        this.ownRuns.delete(`${sessionId}\u0000${event.runId}`);
         this.reply(sessionId, event.runId).end(event.status, event.error);
         this.closeRunTools(sessionId, event.runId, event.at);
         break;
@@ -621,6 +627,26 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     return reply;
   }
 
+  /**
+   * A new connection is no longer run-scoped for the runs this client started, so it would get their
+   * tool phases as mirrors, which a pressured gateway may thin out. Ask to be run-scoped again.
+   */
+  private resubscribeOwnRuns(sessionId: string): void {
+    for (const [key, run] of this.ownRuns) {
+      if (run.sessionId !== sessionId) continue;
+      if (this.reply(run.sessionId, run.runId).ended) {
+        this.ownRuns.delete(key);
+        continue;
+      }
+      this.request('run.subscribe', { sessionId: run.sessionId, runId: run.runId }).then(
+        (data) => {
+          if (data.status === 'completed' || data.status === 'aborted' || data.status === 'failed') this.ownRuns.delete(key);
+        },
+        () => undefined,
+      );
+    }
+  }
+
   // ---------------------------------------------------------------- chat
 
   /**
@@ -636,6 +662,9 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       try {
         const data = await this.request('chat.send', { sessionId, text, idempotencyKey });
         const reply = this.reply(sessionId, data.runId, !data.duplicate);
+        if (!reply.ended) this.ownRuns.set(`${sessionId}\u0000${data.runId}`, { sessionId, runId: data.runId });
+        // A retry may have landed on a new connection that is not yet run-scoped for the run.
+        if (attempt > 1) this.resubscribeOwnRuns(sessionId);
         return { ...data, idempotencyKey, reply };
       } catch (error) {
         const retriable = isClientError(error, ClientErrorCodes.Disconnected) || isClientError(error, ClientErrorCodes.Timeout);

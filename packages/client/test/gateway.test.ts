@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventFrame } from '@agent-gateway/schema';
 import type { GatewayClient } from '../src/index.js';
 import { chunksSeen, expectedText, nextEvent, readReply, startHarness, type Harness, type TurnSpec } from './helpers.js';
@@ -353,6 +353,64 @@ describe('client against the reference gateway', () => {
     } finally {
       await harness.control({ type: 'pressure.set', simulated: false });
     }
+  });
+
+  it('after a reconnect, asks to be run-scoped again for its own run, so pressure cannot thin its tool phases', async () => {
+    harness = await startHarness();
+    const client = await harness.client();
+    const subscribed: Array<Promise<unknown>> = [];
+    const socket = client.socket as unknown as { emit: (event: string, ...args: unknown[]) => unknown };
+    const originalEmit = socket.emit.bind(socket);
+    socket.emit = (event: string, ...args: unknown[]) => {
+      if (event === 'run.subscribe') {
+        const ack = args[1] as (result: unknown) => void;
+        subscribed.push(new Promise((resolve) => (args[1] = (result: unknown) => (ack(result), resolve(result)))));
+      }
+      return originalEmit(event, ...args);
+    };
+    const turn: TurnSpec = { chunks: 6, holdAt: 3, gate: 'tool', toolAt: 4 };
+    const firstChunks = chunksSeen(client, 'scoped-1', 3);
+    const sent = await client.send('scoped-1', spec(turn));
+    await firstChunks;
+    const back = nextEvent(client, 'resumed');
+    harness.serverSocket(client).disconnect(true);
+    await back;
+    await vi.waitUntil(() => subscribed.length > 0);
+    expect(await subscribed[0]).toMatchObject({ ok: true, data: { runId: sent.runId } });
+    const sources: string[] = [];
+    client.on('frame', ({ event, source }) => event.type === 'tool' && sources.push(source));
+    await harness.control({ type: 'pressure.set', simulated: true, backoffMs: 60_000 });
+    try {
+      harness.agent.open('tool');
+      expect(await readReply(sent.reply)).toMatchObject({ text: expectedText(turn), status: 'completed' });
+      expect(sources).toEqual(['live', 'live', 'live']);
+      expect(client.tools.cards('scoped-1', sent.runId)).toEqual([expect.objectContaining({ phase: 'result', sawStart: true, closed: true })]);
+    } finally {
+      await harness.control({ type: 'pressure.set', simulated: false });
+    }
+  });
+
+  it('surfaces a refused connection (protocol major, token) as CONNECT_REFUSED with the wire error', async () => {
+    harness = await startHarness({ token: 'right' });
+    await expect(harness.client({ token: 'right', protocolVersion: '2.0' })).rejects.toMatchObject({
+      code: 'CONNECT_REFUSED',
+      wireError: { code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0' } } },
+    });
+    await expect(harness.client({ token: 'wrong' })).rejects.toMatchObject({ code: 'CONNECT_REFUSED', wireError: { code: 'UNAUTHORIZED' } });
+    const ok = await harness.client({ token: 'right' });
+    expect(ok.state).toBe('connected');
+  });
+
+  it('fails a request that gets no answer with TIMEOUT', async () => {
+    harness = await startHarness();
+    harness.gateway.io.on('connection', (socket) => {
+      // Swallow sessions.list: the gateway never answers it.
+      socket.use((packet, next) => (packet[0] === 'sessions.list' ? undefined : next()));
+    });
+    const client = await harness.client({ requestTimeoutMs: 150 });
+    await expect(client.listSessions()).rejects.toMatchObject({ code: 'TIMEOUT', event: 'sessions.list' });
+    // The connection stays usable.
+    expect((await client.join('timeout-1')).sessionId).toBe('timeout-1');
   });
 
   it('aborts a run and answers a no-op for a finished one', async () => {
