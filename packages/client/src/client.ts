@@ -1,23 +1,16 @@
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
-  Requests,
   ServerEvents,
-  validate,
   type ChatAbortData,
-  type ChatSendData,
-  type ClientToServerEvents,
   type EventFrame,
   type Hello,
   type Joined,
   type RequestData,
   type RequestName,
   type RequestParams,
-  type RequestResult,
-  type ResyncReason,
   type ServerEventName,
   type ServerEventPayload,
-  type ServerToClientEvents,
   type SessionEvent,
   type SessionRow,
   type SessionsChanged,
@@ -25,73 +18,30 @@ import {
   type ToolFrame,
   type WireError,
 } from '@agent-gateway/schema';
-import { Conversation } from './conversation.js';
-import type { CursorStore, StoredCursor } from './cursor-store.js';
+import type {
+  ClientResyncReason,
+  ClientStats,
+  ConnectionState,
+  FrameSource,
+  GatewayClientEvents,
+  GatewayClientOptions,
+  SentMessage,
+} from './client-types.js';
+import type { Conversation } from './conversation.js';
+import type { StoredCursor } from './cursor-store.js';
 import { TypedEmitter } from './emitter.js';
 import { ClientError, ClientErrorCodes, isClientError } from './errors.js';
-import { RunReply } from './reply.js';
+import type { RunReply } from './reply.js';
+import { Requester } from './requester.js';
 import { ResumeTracker } from './resume.js';
+import { SessionViews } from './session-views.js';
 import { SessionsStore } from './sessions-store.js';
-import { ToolCards, type ToolCard, type ToolCardChange } from './tool-cards.js';
-import { resolveValidation, validateInbound, type ValidationMode } from './validation.js';
+import type { GatewaySocket } from './socket.js';
+import type { ToolCards } from './tool-cards.js';
+import { resolveValidation, validateInbound } from './validation.js';
 
-export type GatewaySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
-export type FrameSource = 'replay' | 'live' | 'mirror';
-/** Why a session view was rebuilt from a snapshot: the gateway's reason, or a gap the client detected. */
-export type ClientResyncReason = ResyncReason | 'gap';
-
-export interface GatewayClientOptions {
-  url: string;
-  token?: string;
-  /** Credential for the conformance control surface; only test tooling needs it. */
-  controlToken?: string;
-  /** "MAJOR.MINOR" to ask for; default: the version this client was built against. */
-  protocolVersion?: string;
-  /** Validate every inbound message against the schema. 'development' (default): on unless NODE_ENV is production. */
-  validateInbound?: ValidationMode;
-  /** Persist each session's (epoch, seq) so a new client (a page reload) resumes by replay. */
-  cursorStore?: CursorStore;
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-  /** Per-request acknowledgement timeout. Default 10 s. */
-  requestTimeoutMs?: number;
-  /** How many times `send` tries one message (same idempotency key) across disconnects. Default 3. */
-  sendAttempts?: number;
-  /** Default true. */
-  autoConnect?: boolean;
-}
-
-export interface ClientStats {
-  framesApplied: number;
-  duplicatesDropped: number;
-  staleDropped: number;
-  gapsDetected: number;
-  resyncs: number;
-  replayedFrames: number;
-  reconnects: number;
-}
-
-export interface GatewayClientEvents {
-  connection: { state: ConnectionState; reason?: string; error?: ClientError };
-  hello: Hello;
-  joined: Joined;
-  /** One event applied to a session view, in seq order, exactly once. */
-  frame: { sessionId: string; seq: number; event: SessionEvent; source: FrameSource };
-  snapshot: { sessionId: string; snapshot: Snapshot };
-  /** A session view was rebuilt from a snapshot after it had state (reconnect too late, gap, epoch change). */
-  resync: { sessionId: string; reason: ClientResyncReason; snapshot: Snapshot };
-  /** A session resumed by replay after a rejoin: nothing lost, nothing repeated. */
-  resumed: { sessionId: string; since: number; cursor: number; replayed: number };
-  gap: { sessionId: string; expectedSeq: number; receivedSeq: number; epochChanged: boolean };
-  sessions: { rows: SessionRow[]; changed: SessionRow[] };
-  tool: { sessionId: string; runId: string; card: ToolCard; change: ToolCardChange };
-  error: ClientError;
-}
-
-export interface SentMessage extends ChatSendData {
-  idempotencyKey: string;
-  reply: RunReply;
-}
+export type { GatewaySocket };
+export type { ClientResyncReason, ClientStats, ConnectionState, FrameSource, GatewayClientEvents, GatewayClientOptions, SentMessage };
 
 interface PendingJoin {
   since: number | undefined;
@@ -101,8 +51,6 @@ interface PendingJoin {
   replayed: number;
   joined: Joined | undefined;
 }
-
-const MAX_KEPT_REPLIES = 200;
 
 function newIdempotencyKey(): string {
   const cryptoApi = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
@@ -118,7 +66,7 @@ function isWireError(value: unknown): value is WireError {
 export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   readonly socket: GatewaySocket;
   readonly sessions = new SessionsStore();
-  readonly tools = new ToolCards();
+  readonly tools: ToolCards;
   readonly stats: ClientStats = { framesApplied: 0, duplicatesDropped: 0, staleDropped: 0, gapsDetected: 0, resyncs: 0, replayedFrames: 0, reconnects: 0 };
   hello: Hello | undefined;
   state: ConnectionState = 'connecting';
@@ -129,8 +77,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   private readonly pendingJoins = new Map<string, PendingJoin>();
   private readonly joinsInFlight = new Map<string, Promise<Joined>>();
   private readonly resyncQueued = new Set<string>();
-  private readonly conversations = new Map<string, Conversation>();
-  private readonly replies = new Map<string, RunReply>();
+  private readonly views: SessionViews;
+  private readonly requester: Requester;
   /** Runs this client started and that have not ended: it asks to stay run-scoped for them after a reconnect. */
   private readonly ownRuns = new Map<string, { sessionId: string; runId: string }>();
   private closed = false;
@@ -155,6 +103,14 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       autoConnect: false,
       auth,
     }) as GatewaySocket;
+    this.views = new SessionViews((change) => this.emit('tool', change));
+    this.tools = this.views.tools;
+    this.requester = new Requester(this.socket, {
+      timeoutMs: options.requestTimeoutMs ?? 10_000,
+      validating: this.validating,
+      onInvalid: (error) => this.emit('error', error),
+      isClosed: () => this.closed,
+    });
     this.wire();
     if (options.autoConnect !== false) this.socket.connect();
   }
@@ -273,26 +229,9 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     if (this.serverKickTimer) clearTimeout(this.serverKickTimer);
     this.socket.disconnect();
     const closedError = new ClientError(ClientErrorCodes.Closed, 'The client was closed before the run ended');
-    for (const reply of this.replies.values()) reply.fail(closedError);
+    this.views.failAll(closedError);
     this.setState('disconnected', 'closed by the application');
     this.removeAllListeners();
-  }
-
-  private waitConnected(deadline: number): Promise<void> {
-    if (this.socket.connected) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new ClientError(ClientErrorCodes.Timeout, 'Not connected to the gateway in time'));
-      }, Math.max(0, deadline - Date.now()));
-      const onConnect = () => {
-        clearTimeout(timer);
-        off();
-        resolve();
-      };
-      const off = () => this.socket.off('connect', onConnect);
-      this.socket.on('connect', onConnect);
-    });
   }
 
   // ---------------------------------------------------------------- requests
@@ -301,42 +240,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
    * Send one request and wait for its acknowledgement. Waits for a connection first; fails with
    * DISCONNECTED when the connection drops before the answer (the gateway may or may not have acted).
    */
-  async request<E extends RequestName>(name: E, params: RequestParams<E>, options: { timeoutMs?: number } = {}): Promise<RequestData<E>> {
-    if (this.closed) throw new ClientError(ClientErrorCodes.Closed, 'The client is closed', { event: name });
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 10_000;
-    const deadline = Date.now() + timeoutMs;
-    await this.waitConnected(deadline);
-    const socket = this.socket;
-    const result = await new Promise<RequestResult<E>>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        socket.off('disconnect', onDisconnect);
-      };
-      const onDisconnect = () => {
-        cleanup();
-        reject(new ClientError(ClientErrorCodes.Disconnected, `Connection lost before "${name}" was answered`, { event: name }));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ClientError(ClientErrorCodes.Timeout, `"${name}" was not answered within ${timeoutMs} ms`, { event: name }));
-      }, Math.max(0, deadline - Date.now()));
-      socket.on('disconnect', onDisconnect);
-      (socket as unknown as { emit(event: string, params: unknown, ack: (result: unknown) => void): void }).emit(name, params, (answer: unknown) => {
-        cleanup();
-        if (this.validating) {
-          const checked = validateInbound(`acknowledgement of "${name}"`, Requests[name].result, answer);
-          if (!checked.ok) {
-            this.emit('error', checked.error);
-            reject(checked.error);
-            return;
-          }
-        }
-        resolve(answer as RequestResult<E>);
-      });
-    });
-    if (result.ok) return result.data as RequestData<E>;
-    const wireError = (result as { error: WireError }).error;
-    throw new ClientError(ClientErrorCodes.RequestFailed, `"${name}" failed: ${wireError.code}: ${wireError.message}`, { wireError, event: name });
+  request<E extends RequestName>(name: E, params: RequestParams<E>, options: { timeoutMs?: number } = {}): Promise<RequestData<E>> {
+    return this.requester.request(name, params, options);
   }
 
   // ---------------------------------------------------------------- sessions
@@ -374,8 +279,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   async leave(sessionId: string): Promise<void> {
     this.tracker.forget(sessionId);
     this.pendingJoins.delete(sessionId);
-    this.conversations.delete(sessionId);
-    this.tools.forgetSession(sessionId);
+    this.views.forgetSession(sessionId);
+    for (const [key, run] of this.ownRuns) if (run.sessionId === sessionId) this.ownRuns.delete(key);
     if (this.socket.connected) await this.request('leave', { sessionId });
   }
 
@@ -386,12 +291,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   }
 
   conversation(sessionId: string): Conversation {
-    let conversation = this.conversations.get(sessionId);
-    if (!conversation) {
-      conversation = new Conversation();
-      this.conversations.set(sessionId, conversation);
-    }
-    return conversation;
+    return this.views.conversation(sessionId);
   }
 
   /**
@@ -506,25 +406,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     const pending = this.pendingJoins.get(sessionId);
     if (!pending) return;
     this.tracker.snapshot(sessionId, snapshot.epoch, snapshot.eventCursor);
-    this.conversation(sessionId).reset(snapshot);
-
-    const at = snapshot.state.updatedAt;
-    const active = snapshot.activeRun;
-    if (active) {
-      this.reply(sessionId, active.runId).snapshotText(active.text);
-      for (const card of this.tools.applySnapshot(sessionId, active.runId, active.tools, at)) {
-        this.emit('tool', { sessionId, runId: active.runId, card, change: card.closed ? 'closed' : 'updated' });
-      }
-    }
-    // Runs we were following that are no longer active: finish them from the durable events.
-    for (const reply of this.replies.values()) {
-      if (reply.sessionId !== sessionId || reply.ended || reply.runId === active?.runId) continue;
-      this.finishFromSnapshot(reply, snapshot);
-    }
-    for (const retained of snapshot.events) {
-      const event = retained.event;
-      if (event.type === 'tool' && event.phase !== 'start' && event.phase !== 'update') this.applyTool(sessionId, event);
-    }
+    this.views.applySnapshot(snapshot);
 
     this.emit('snapshot', { sessionId, snapshot });
     if (pending.hadState) {
@@ -533,30 +415,6 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       this.emit('resync', { sessionId, reason, snapshot });
     }
     this.saveCursor(sessionId);
-  }
-
-  private finishFromSnapshot(reply: RunReply, snapshot: Snapshot): void {
-    let status: 'completed' | 'aborted' | 'failed' | undefined;
-    let error: WireError | undefined;
-    for (const { event } of snapshot.events) {
-      if (!('runId' in event) || event.runId !== reply.runId) continue;
-      if (event.type === 'stream.end') reply.streamEnd(event.streamId, event.text);
-      else if (event.type === 'response') reply.response(event.text);
-      else if (event.type === 'run.end') {
-        status = event.status;
-        error = event.error;
-      }
-    }
-    const message = snapshot.messages.find((m) => m.runId === reply.runId && m.role === 'assistant');
-    if (message) reply.response(message.text);
-    if (status) {
-      reply.end(status, error);
-      this.closeRunTools(reply.sessionId, reply.runId, snapshot.state.updatedAt);
-    } else if (message && !snapshot.state.hasActiveRun) {
-      // The run.end left the retention window, but the run's answer is in the conversation.
-      reply.end('completed');
-      this.closeRunTools(reply.sessionId, reply.runId, snapshot.state.updatedAt);
-    }
   }
 
   private saveCursor(sessionId: string): void {
@@ -570,61 +428,14 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
 
   private applyEvent(sessionId: string, seq: number, event: SessionEvent, source: FrameSource): void {
     this.stats.framesApplied++;
-    switch (event.type) {
-      case 'message':
-        this.conversation(sessionId).apply(event);
-        break;
-      case 'run.start':
-        this.reply(sessionId, event.runId, true);
-        break;
-      case 'stream.chunk':
-        this.reply(sessionId, event.runId).chunk(event.streamId, event.index, event.text);
-        break;
-      case 'stream.end':
-        this.reply(sessionId, event.runId).streamEnd(event.streamId, event.text);
-        break;
-      case 'response':
-        this.conversation(sessionId).apply(event);
-        this.reply(sessionId, event.runId).response(event.text);
-        break;
-      case 'run.end':
-        this.ownRuns.delete(`${sessionId}\u0000${event.runId}`);
-        this.reply(sessionId, event.runId).end(event.status, event.error);
-        this.closeRunTools(sessionId, event.runId, event.at);
-        break;
-      case 'tool':
-        this.applyTool(sessionId, event);
-        break;
-      default:
-        break;
-    }
+    if (event.type === 'run.end') this.ownRuns.delete(`${sessionId}\u0000${event.runId}`);
+    this.views.applyEvent(sessionId, event);
     this.emit('frame', { sessionId, seq, event, source });
-  }
-
-  private applyTool(sessionId: string, event: Extract<SessionEvent, { type: 'tool' }>): void {
-    const { change, card } = this.tools.apply(sessionId, event);
-    if (change !== 'ignored') this.emit('tool', { sessionId, runId: event.runId, card, change });
-  }
-
-  private closeRunTools(sessionId: string, runId: string, at: number): void {
-    for (const card of this.tools.closeRun(sessionId, runId, at)) this.emit('tool', { sessionId, runId, card, change: 'closed' });
   }
 
   /** The reply of a run: chunks in order then its end, assembled across replays and snapshots. */
   reply(sessionId: string, runId: string, knownFromStart = false): RunReply {
-    const key = `${sessionId}\u0000${runId}`;
-    let reply = this.replies.get(key);
-    if (!reply) {
-      reply = new RunReply(sessionId, runId, knownFromStart);
-      this.replies.set(key, reply);
-      if (this.replies.size > MAX_KEPT_REPLIES) {
-        for (const [oldKey, old] of this.replies) {
-          if (this.replies.size <= MAX_KEPT_REPLIES) break;
-          if (old.ended) this.replies.delete(oldKey);
-        }
-      }
-    }
-    return reply;
+    return this.views.reply(sessionId, runId, knownFromStart);
   }
 
   /**

@@ -18,4 +18,5 @@ export { SessionsStore, isSessionRunActive, type RunActivityRow } from './sessio
 export { ToolCards, type ToolCard, type ToolCardState, type ToolCardChange } from './tool-cards.js';
 export { RunReply, type ReplyPart } from './reply.js';
 export { Conversation, type ConversationMessage } from './conversation.js';
+export { type ToolChange } from './session-views.js';
 export { resolveValidation, validateInbound, type ValidationMode } from './validation.js';

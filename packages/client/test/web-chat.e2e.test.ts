@@ -63,6 +63,8 @@ describe('web chat example in headless Chromium', () => {
     await page.waitForSelector('#sessions li[data-session-id="browser-e2e"][data-active="true"]');
     await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
     const textAtFirstCut = (await bubble.locator('.text').textContent()) ?? '';
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e-midstream.png'), fullPage: true });
 
     // Cut the connection from the gateway side while the reply streams, twice.
     const cut = () => {
