@@ -4,10 +4,17 @@ import { ClientError, ClientErrorCodes } from './errors.js';
 /** true: always validate inbound messages; false: never; 'development': unless NODE_ENV is production. */
 export type ValidationMode = boolean | 'development';
 
-/** Read NODE_ENV without touching Node built-ins, so the same code runs in browsers. */
+/**
+ * NODE_ENV, read so that both worlds work: in Node it is the real variable; app bundlers (esbuild,
+ * Vite, webpack) replace the literal `process.env.NODE_ENV` with a string at build time; in a browser
+ * without such a build step `process` does not exist and the read throws, which means "not production".
+ */
 function nodeEnv(): string | undefined {
-  const processLike = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return processLike?.env?.NODE_ENV;
+  try {
+    return process.env.NODE_ENV;
+  } catch {
+    return undefined;
+  }
 }
 
 export function resolveValidation(mode: ValidationMode | undefined): boolean {
