@@ -10,7 +10,8 @@ import { Requests, Schemas, ServerEvents, type SchemaName } from '../src/registr
 import { PROTOCOL_VERSION } from '../src/version.js';
 
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
-export const BUNDLE_ID = 'https://agent-gateway.dev/schema/protocol.schema.json';
+/** A URN, not a URL: the bundle is not served from anywhere. */
+export const BUNDLE_ID = 'urn:agent-gateway:protocol-schema';
 export const GENERATED_NOTE = 'generated — do not edit. Source: packages/schema/src; rebuild with `npm run gen`.';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

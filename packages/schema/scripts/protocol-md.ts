@@ -46,11 +46,19 @@ export function readLeadingDoc(sourcePath: string): string {
   const text = readFileSync(sourcePath, 'utf8');
   const match = /^\/\*\*([\s\S]*?)\*\//.exec(text);
   if (!match?.[1]) return '';
-  return match[1]
-    .split('\n')
-    .map((line) => line.replace(/^\s*\* ?/, ''))
-    .join('\n')
-    .trim();
+  const lines = match[1].split('\n').map((line) => line.replace(/^\s*\* ?/, ''));
+  // A plain line right after a list would render as part of its last item: separate it.
+  const out: string[] = [];
+  let inList = false;
+  for (const line of lines) {
+    if (/^- /.test(line)) inList = true;
+    else if (inList && line.trim() !== '' && !/^\s/.test(line)) {
+      out.push('');
+      inList = false;
+    }
+    out.push(line);
+  }
+  return out.join('\n').trim();
 }
 
 const anchor = (name: string): string => `schema-${name.toLowerCase()}`;
@@ -183,6 +191,22 @@ export function buildProtocolMarkdown(bundle: ProtocolBundle, semantics: string,
   out.push('', '## Server events', '', '| Event | Payload | Description |', '| --- | --- | --- |');
   for (const [event, entry] of Object.entries(ServerEvents)) out.push(`| \`${event}\` | ${link(entry.payload)} | ${cell(entry.description)} |`);
   out.push('', `The handshake \`auth\` object is ${link('HandshakeAuth')}.`, '');
+
+  out.push('## Request reference', '');
+  for (const [event, entry] of Object.entries(Requests)) {
+    const params = bundle.$defs[entry.params];
+    out.push(`### Request \`${event}\``, '', entry.description, '');
+    if (typeof params?.description === 'string') out.push(params.description, '');
+    out.push(`- Params: ${link(entry.params)}`, `- Acknowledgement: ${link(entry.result)} (\`{ ok: true, data }\` with ${link(entry.data)}, or \`{ ok: false, error }\` with ${link('WireError')})`, '');
+    if (params?.type === 'object' && params.properties) out.push(...objectTable(params, bundle));
+    else out.push(`The params are a union; see ${link(entry.params)} for its members.`, '');
+  }
+  out.push('## Server event reference', '');
+  for (const [event, entry] of Object.entries(ServerEvents)) {
+    const payload = bundle.$defs[entry.payload];
+    out.push(`### Event \`${event}\``, '', entry.description, '', `- Payload: ${link(entry.payload)}`, '');
+    if (typeof payload?.description === 'string') out.push(payload.description, '');
+  }
 
   out.push('## Error codes', '', '| Code | Name | Meaning |', '| --- | --- | --- |');
   for (const [key, code] of Object.entries(ErrorCodes)) {
