@@ -82,6 +82,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   /** Runs this client started and that have not ended: it asks to stay run-scoped for them after a reconnect. */
   private readonly ownRuns = new Map<string, { sessionId: string; runId: string }>();
   private closed = false;
+  /** Set once the app lists sessions: the list is then refreshed after every reconnect. */
+  private sessionsListLimit: number | 'default' | undefined;
   private everConnected = false;
   private serverKickTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -135,6 +137,12 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       for (const sessionId of this.tracker.sessionIds()) {
         const rejoined = this.rejoin(sessionId, undefined);
         if (this.stats.reconnects > 0) void rejoined.then(() => this.resubscribeOwnRuns(sessionId), () => undefined);
+      }
+      // sessions.changed broadcasts sent while we were away are lost: list again if the app follows the list.
+      if (this.stats.reconnects > 0 && this.sessionsListLimit !== undefined) {
+        this.listSessions(this.sessionsListLimit === 'default' ? undefined : this.sessionsListLimit).catch((error: unknown) => {
+          if (error instanceof ClientError && error.code !== ClientErrorCodes.Closed) this.emit('error', error);
+        });
       }
     });
     socket.on('disconnect', (reason) => {
@@ -246,7 +254,9 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
 
   // ---------------------------------------------------------------- sessions
 
+  /** List sessions into `client.sessions`; after this the client lists again on every reconnect. */
   async listSessions(limit?: number): Promise<SessionRow[]> {
+    this.sessionsListLimit = limit ?? 'default';
     const data = await this.request('sessions.list', limit === undefined ? {} : { limit });
     const changed = this.sessions.applyList(data.sessions);
     this.emit('sessions', { rows: this.sessions.list(), changed });

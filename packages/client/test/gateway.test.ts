@@ -304,6 +304,25 @@ describe('client against the reference gateway', () => {
     expect(client.sessions.isRunActive('active-1')).toBe(false);
   });
 
+  it('lists sessions again after a reconnect, so a completion broadcast missed while away is not lost', async () => {
+    harness = await startHarness();
+    const client = await harness.client();
+    await client.listSessions();
+    const active = nextEvent(client, 'sessions', ({ changed }) => changed.some((r) => r.sessionId === 'away-list' && r.hasActiveRun));
+    const sent = await client.send('away-list', spec({ chunks: 3, holdAt: 1, gate: 'g' }));
+    await active;
+    client.socket.disconnect();
+    const observer = await harness.client();
+    await observer.join('away-list');
+    harness.agent.open('g');
+    await observer.reply('away-list', sent.runId).finished();
+    expect(client.sessions.isRunActive('away-list')).toBe(true);
+    const refreshed = nextEvent(client, 'sessions', ({ changed }) => changed.some((r) => r.sessionId === 'away-list' && r.status === 'completed'));
+    client.socket.connect();
+    await refreshed;
+    expect(client.sessions.isRunActive('away-list')).toBe(false);
+  });
+
   it('closes tool cards from mirrors, including a terminal phase whose start it never saw', async () => {
     harness = await startHarness();
     const sender = await harness.client();
