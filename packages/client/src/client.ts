@@ -483,6 +483,15 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       try {
         const data = await this.request('chat.send', { sessionId, text, idempotencyKey });
         const reply = this.reply(sessionId, data.runId, !data.duplicate);
+        if (data.duplicate && !reply.ended && (data.status === 'completed' || data.status === 'aborted' || data.status === 'failed')) {
+          // A repeat of a message whose run finished before this client followed the session (a
+          // reload re-sending with the same key): no frames of it will come, finish it from what we have.
+          const answer = this.conversation(sessionId)
+            .list()
+            .find((message) => message.runId === data.runId && message.role === 'assistant');
+          if (answer) reply.response(answer.text);
+          reply.end(data.status);
+        }
         if (!reply.ended) this.ownRuns.set(`${sessionId}\u0000${data.runId}`, { sessionId, runId: data.runId });
         // A retry may have landed on a new connection that is not yet run-scoped for the run.
         if (attempt > 1) this.resubscribeOwnRuns(sessionId);

@@ -285,6 +285,17 @@ describe('client against the reference gateway', () => {
     expect(sessions.find((s) => s.sessionId === 'idem-1')?.lastRunId).toBe(sent.runId);
   });
 
+  it('a repeat of an already finished message from a new client answers with the original run and its reply', async () => {
+    harness = await startHarness();
+    const first = await harness.client();
+    const original = await first.send('repeat-1', spec({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
+    const originalReply = await readReply(original.reply);
+    const second = await harness.client();
+    const repeat = await second.send('repeat-1', spec({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
+    expect(repeat).toMatchObject({ runId: original.runId, duplicate: true, status: 'completed' });
+    expect(await readReply(repeat.reply)).toMatchObject({ text: originalReply.text, status: 'completed' });
+  });
+
   it('tracks hasActiveRun through a run and never reports the finished run active', async () => {
     harness = await startHarness();
     const client = await harness.client();
