@@ -63,6 +63,9 @@ function isWireError(value: unknown): value is WireError {
   return typeof value === 'object' && value !== null && typeof (value as WireError).code === 'string' && typeof (value as WireError).message === 'string';
 }
 
+/** A connection that lasted this long was not a kick loop: reconnect quickly again after the next one. */
+const SERVER_KICK_RESET_MS = 10_000;
+
 export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   readonly socket: GatewaySocket;
   readonly sessions = new SessionsStore();
@@ -86,6 +89,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   private sessionsListLimit: number | 'default' | undefined;
   private everConnected = false;
   private serverKickTimer: ReturnType<typeof setTimeout> | undefined;
+  private serverKicks = 0;
+  private connectedAt = 0;
 
   constructor(options: GatewayClientOptions) {
     super();
@@ -131,6 +136,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     const socket = this.socket;
     socket.on('connect', () => {
       if (this.everConnected) this.stats.reconnects++;
+      this.connectedAt = Date.now();
       this.everConnected = true;
       this.setState('connected');
       // Rejoin every session we follow, resuming from the cursor we hold.
@@ -151,10 +157,17 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       // Socket.IO does not reconnect by itself after a server-side disconnect; a gateway restarting
       // or shedding load is exactly when a client must come back and resume.
       if (reason === 'io server disconnect') {
+        // Back off when the gateway keeps sending us away right after connecting; a connection that
+        // lived a while starts the count again.
+        if (Date.now() - this.connectedAt > SERVER_KICK_RESET_MS) this.serverKicks = 0;
+        const base = this.options.socketOptions?.reconnectionDelay ?? 200;
+        const max = this.options.socketOptions?.reconnectionDelayMax ?? 2000;
+        const delay = Math.min(max, base * 2 ** this.serverKicks);
+        this.serverKicks++;
         this.serverKickTimer = setTimeout(() => {
           this.serverKickTimer = undefined;
           if (!this.closed) socket.connect();
-        }, this.options.socketOptions?.reconnectionDelay ?? 200);
+        }, delay);
       }
     });
     socket.on('connect_error', (err: Error & { data?: unknown }) => {
