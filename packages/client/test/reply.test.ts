@@ -86,3 +86,19 @@ describe('RunReply failure', () => {
     expect(await reading).toEqual({ seen: ['x'], error: 'closed' });
   });
 });
+
+describe('RunReply with several streams', () => {
+  it('appends streams in order and repairs a hole in the second from its end', () => {
+    const reply = new RunReply('s', 'r', true);
+    reply.chunk('a', 0, 'one ');
+    reply.chunk('a', 1, 'two ');
+    reply.streamEnd('a', 'one two ');
+    reply.chunk('b', 0, 'three ');
+    reply.chunk('b', 2, 'five'); // index 1 was compacted away
+    expect(reply.text).toBe('one two three ');
+    reply.streamEnd('b', 'three four five');
+    expect(reply.text).toBe('one two three four five');
+    reply.response('one two three four five');
+    expect(reply.text).toBe('one two three four five');
+  });
+});
