@@ -1,0 +1,61 @@
+import { isTerminalSessionStatus, type SessionRow, type SessionStatus } from '@agent-gateway/schema';
+
+/**
+ * The part of a row the active-run rule looks at. `hasActiveRun` is optional so rows from older or
+ * foreign gateways that lack the explicit boolean still get an answer.
+ */
+export interface RunActivityRow {
+  status: SessionStatus;
+  hasActiveRun?: boolean | undefined;
+}
+
+/**
+ * Is a run active in this session? A terminal row (completed, aborted, failed) is never active,
+ * whatever else it says. On a non-terminal row the explicit `hasActiveRun` boolean is
+ * authoritative; only a row without it falls back to its status.
+ */
+export function isSessionRunActive(row: RunActivityRow): boolean {
+  if (isTerminalSessionStatus(row.status)) return false;
+  if (typeof row.hasActiveRun === 'boolean') return row.hasActiveRun;
+  return row.status === 'queued' || row.status === 'running';
+}
+
+/**
+ * Session rows fed by `sessions.list` answers and `sessions.changed` broadcasts. Both can arrive in
+ * any order relative to each other, so a row only replaces the stored one when its revision is
+ * higher: a list answer computed before a broadcast never rolls the row back.
+ */
+export class SessionsStore {
+  private readonly rows = new Map<string, SessionRow>();
+
+  /** Returns true when the row was newer than what was stored. */
+  apply(row: SessionRow): boolean {
+    const current = this.rows.get(row.sessionId);
+    if (current && current.revision >= row.revision) return false;
+    this.rows.set(row.sessionId, row);
+    return true;
+  }
+
+  /** Merge a `sessions.list` answer; returns the rows that changed. */
+  applyList(rows: readonly SessionRow[]): SessionRow[] {
+    return rows.filter((row) => this.apply(row));
+  }
+
+  get(sessionId: string): SessionRow | undefined {
+    return this.rows.get(sessionId);
+  }
+
+  isRunActive(sessionId: string): boolean {
+    const row = this.rows.get(sessionId);
+    return row ? isSessionRunActive(row) : false;
+  }
+
+  /** Most recently updated first, as `sessions.list` orders them. */
+  list(): SessionRow[] {
+    return [...this.rows.values()].sort((a, b) => b.updatedAt - a.updatedAt || a.sessionId.localeCompare(b.sessionId));
+  }
+
+  clear(): void {
+    this.rows.clear();
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDemoAgent, createGateway, type Agent, type Gateway } from '@agent-gateway/server';
+import type { ControlCommand, ControlData } from '@agent-gateway/schema';
+import { io as ioClient } from 'socket.io-client';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const staticDir = join(here, '../examples/web-chat/public');
+const outputDir = join(here, '../test-output');
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let browser: Browser | undefined;
+let gateway: Gateway | undefined;
+afterEach(async () => {
+  await browser?.close();
+  await gateway?.close();
+  browser = undefined;
+  gateway = undefined;
+});
+
+/** The demo agent, paused after its fourth chunk until `release`: a cut always lands mid-stream. */
+function heldDemoAgent(): { agent: Agent; release: () => void } {
+  const demo = createDemoAgent({ chunkDelayMs: 20, toolDelayMs: 40 });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const agent: Agent = {
+    name: 'demo-held',
+    async *run(turn) {
+      let chunks = 0;
+      for await (const output of demo.run(turn)) {
+        yield output;
+        if (output.type === 'chunk' && ++chunks === 4) await held;
+      }
+    },
+  };
+  return { agent, release };
+}
+
+function expectedDemoReply(message: string): string {
+  const words = message.split(/\s+/).length;
+  return `You said: "${message}". Let me count the words in that. It has ${words} words and ${message.length} characters. This is message 1 of our conversation.`;
+}
+
+describe('web chat example in headless Chromium', () => {
+  it('streams a reply with tool cards and survives server-side disconnects mid-stream', async () => {
+    const { agent, release } = heldDemoAgent();
+    gateway = await createGateway({ logger: false, staticDir, agent });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+    });
+
+    await page.goto(`${gateway.url}/?session=browser-e2e`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#connection[data-state="connected"]');
+
+    // A long message makes the demo reply long enough to cut it mid-stream.
+    const message = 'The quick brown fox jumps over the lazy dog while the gateway streams this reply word by word';
+    await page.fill('#message', message);
+    await page.click('#send');
+
+    const bubble = page.locator('li.msg.assistant').first();
+    // The session list shows the run as active while it streams.
+    await page.waitForSelector('#sessions li[data-session-id="browser-e2e"][data-active="true"]');
+    await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
+    const textAtFirstCut = (await bubble.locator('.text').textContent()) ?? '';
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e-midstream.png'), fullPage: true });
+
+    // Cut the connection from the gateway side while the reply streams, twice.
+    const cut = () => {
+      for (const socket of gateway!.io.sockets.sockets.values()) socket.disconnect(true);
+    };
+    cut();
+    await page.waitForSelector('#resume-indicator:not([hidden])');
+    await page.waitForSelector('#connection[data-state="connected"]');
+    release();
+    // Second cut while the rest of the reply streams (skipped if the machine was fast enough to finish it).
+    await page.waitForFunction((before) => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > before, textAtFirstCut.length);
+    const statusAfterFirstResume = await bubble.getAttribute('data-run-status');
+    if (statusAfterFirstResume === 'running') {
+      cut();
+      await page.waitForFunction(() => Number(document.querySelector('#resume-indicator')?.getAttribute('data-resumed') ?? 0) + Number(document.querySelector('#resume-indicator')?.getAttribute('data-resynced') ?? 0) >= 2);
+    }
+
+    await page.waitForSelector('li.msg.assistant[data-run-status="completed"]');
+    await page.waitForSelector('.tool-card[data-state="done"]');
+
+    const finalText = (await bubble.locator('.text').textContent()) ?? '';
+    const expected = expectedDemoReply(message);
+    expect(textAtFirstCut.length).toBeLessThan(expected.length);
+    expect(finalText).toBe(expected);
+    expect(await page.locator('li.msg.assistant').count()).toBe(1);
+    expect(await page.locator('li.msg.user').count()).toBe(1);
+    const indicator = page.locator('#resume-indicator');
+    expect(await indicator.textContent()).toMatch(/^(resumed|resynced)/);
+    expect(await page.locator('.tool-card').count()).toBe(1);
+    expect(await page.locator('.tool-card').getAttribute('data-phase')).toBe('result');
+    expect(await page.locator('#sessions li[data-session-id="browser-e2e"]').getAttribute('data-active')).toBe('false');
+
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e.png'), fullPage: true });
+    const seen = {
+      textAtFirstCut,
+      finalText,
+      indicator: await indicator.textContent(),
+      resumed: Number(await indicator.getAttribute('data-resumed')),
+      resynced: Number(await indicator.getAttribute('data-resynced')),
+      toolCards: await page.locator('.tool-card').allTextContents(),
+    };
+    writeFileSync(join(outputDir, 'web-chat-e2e.json'), `${JSON.stringify(seen, null, 2)}\n`);
+    expect(seen.resumed + seen.resynced).toBeGreaterThanOrEqual(1);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('shows a resync and still ends with the whole reply when the log moved on while it was offline', async () => {
+    const { agent, release } = heldDemoAgent();
+    gateway = await createGateway({ logger: false, staticDir, agent, controlToken: 'control-e2e' });
+    const control = ioClient(gateway.url, { transports: ['websocket'], auth: { controlToken: 'control-e2e' } });
+    const command = async (cmd: ControlCommand): Promise<ControlData> => {
+      const result = (await control.timeout(10_000).emitWithAck('control', cmd)) as { ok: boolean; data?: ControlData; error?: { message: string } };
+      if (!result.ok || !result.data) throw new Error(`control ${cmd.type} failed: ${result.error?.message}`);
+      return result.data;
+    };
+    try {
+      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${gateway.url}/?session=browser-resync`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const message = 'Resync me after the gateway forgot where I was';
+      await page.fill('#message', message);
+      await page.click('#send');
+      await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
+
+      // Offline, and cut: the page cannot come back until we say so.
+      await context.setOffline(true);
+      for (const socket of gateway.io.sockets.sockets.values()) if (socket.handshake.auth?.controlToken === undefined) socket.disconnect(true);
+      await page.waitForSelector('#connection[data-state="reconnecting"]');
+      // Meanwhile the run finishes and the log moves past what the page saw.
+      const finished = new Promise<void>((resolve) => {
+        const onChange = (changed: { sessionId: string; row: { status: string } }) => {
+          if (changed.sessionId === 'browser-resync' && changed.row.status === 'completed') resolve();
+        };
+        control.on('sessions.changed', onChange);
+      });
+      release();
+      await finished;
+      const note = { type: 'message' as const, messageId: 'note-1', role: 'system' as const, text: 'maintenance', at: Date.now() };
+      const appended = await command({ type: 'session.append', sessionId: 'browser-resync', events: [note, { ...note, messageId: 'note-2' }] });
+      await command({ type: 'session.trim', sessionId: 'browser-resync', oldestCursor: appended.lastSeq! });
+
+      await context.setOffline(false);
+      await page.waitForSelector('#resume-indicator[data-kind="resync"]');
+      await page.waitForSelector('li.msg.assistant[data-run-status="completed"]');
+      expect(await page.locator('#resume-indicator').textContent()).toBe('resynced browser-resync (since-too-old)');
+      expect(await page.locator('li.msg.assistant .text').textContent()).toBe(expectedDemoReply(message));
+      expect(await page.locator('li.msg.assistant').count()).toBe(1);
+      expect(await page.locator('li.msg.user').count()).toBe(1);
+      // The tool call finished while the page was away; its card must not be left running.
+      expect(await page.locator('.tool-card[data-state="running"]').count()).toBe(0);
+      // The completion broadcast was missed while offline; the list refreshed on reconnect must not say active.
+      await page.waitForSelector('#sessions li[data-session-id="browser-resync"][data-active="false"]');
+      mkdirSync(outputDir, { recursive: true });
+      await page.screenshot({ path: join(outputDir, 'web-chat-e2e-resync.png'), fullPage: true });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      control.disconnect();
+    }
+  }, 60_000);
+});
