@@ -1,0 +1,169 @@
+import { isTerminalToolPhase, type EventFrame, type SkippedRange, type ToolEvent, type ToolFrame } from '@agent-gateway/schema';
+import type { GatewayFaults } from './options.js';
+import type { FrameChannel, Outbox } from './outbox.js';
+import type { LogEntry } from './session-log.js';
+
+/** One socket joined to one session. */
+export interface Member {
+  readonly sessionId: string;
+  readonly outbox: Outbox;
+  /** Seq of the last frame accounted for on this socket (sent, or announced as skipped). */
+  lastSeq: number;
+  /** Why seqs after lastSeq were not sent, announced on the next frame that is. */
+  gapReason: SkippedRange['reason'] | undefined;
+}
+
+/** What a mirror policy sees for one session.tool mirror to one socket. */
+export interface MirrorContext {
+  sessionId: string;
+  socketId: string;
+  event: ToolEvent;
+  seq: number;
+  terminal: boolean;
+  /** Bytes waiting in the socket's transport buffers. */
+  bufferedAmount: () => number;
+  /** Frames still queued in the socket's outbox. */
+  pendingFrames: number;
+}
+
+/**
+ * Decides per mirror whether to send it. The default delivers everything; a pressure-aware policy
+ * suppresses non-terminal mirrors during back-off or for slow consumers. Suppressed seqs are
+ * announced with skipped.reason = "suppressed" on the socket's next frame of the session.
+ */
+export type MirrorDecision = 'deliver' | 'suppress';
+export type MirrorPolicy = (context: MirrorContext) => MirrorDecision;
+
+export const deliverAllMirrors: MirrorPolicy = () => 'deliver';
+
+export interface FanoutOptions {
+  /** Is this socket run-scoped for that run (starter or run.subscribe)? */
+  isRunScoped(runId: string, socketId: string): boolean;
+  faults?: Pick<GatewayFaults, 'omitSeqOnChunks'>;
+}
+
+export interface FanoutCounters {
+  framesDelivered: number;
+  mirrorsDelivered: number;
+  mirrorsSuppressed: number;
+}
+
+/**
+ * Routes appended events to every socket joined to their session: session.event for everything,
+ * except tool events for sockets not run-scoped for the run, which become session.tool mirrors that
+ * the mirror policy may withhold. Tracks each socket's contiguous seq so that any gap it leaves is
+ * announced, never silent.
+ */
+export class Fanout {
+  private readonly sessions = new Map<string, Map<string, Member>>();
+  private mirrorPolicy: MirrorPolicy = deliverAllMirrors;
+  readonly counters: FanoutCounters = { framesDelivered: 0, mirrorsDelivered: 0, mirrorsSuppressed: 0 };
+
+  constructor(private readonly options: FanoutOptions) {}
+
+  setMirrorPolicy(policy: MirrorPolicy): void {
+    this.mirrorPolicy = policy;
+  }
+
+  members(sessionId: string): ReadonlyMap<string, Member> {
+    return this.sessions.get(sessionId) ?? new Map();
+  }
+
+  isMember(sessionId: string, socketId: string): boolean {
+    return this.sessions.get(sessionId)?.has(socketId) ?? false;
+  }
+
+  /** Make a socket a member that has accounted for everything up to `lastSeq`. */
+  addMember(sessionId: string, outbox: Outbox, lastSeq: number, gapReason?: SkippedRange['reason']): Member {
+    let members = this.sessions.get(sessionId);
+    if (!members) this.sessions.set(sessionId, (members = new Map()));
+    const member: Member = { sessionId, outbox, lastSeq, gapReason };
+    members.set(outbox.id, member);
+    return member;
+  }
+
+  removeMember(sessionId: string, socketId: string): boolean {
+    const members = this.sessions.get(sessionId);
+    const removed = members?.delete(socketId) ?? false;
+    if (members && members.size === 0) this.sessions.delete(sessionId);
+    return removed;
+  }
+
+  removeSocket(socketId: string): void {
+    for (const sessionId of [...this.sessions.keys()]) this.removeMember(sessionId, socketId);
+  }
+
+  /** Every session a socket is joined to. */
+  sessionsOf(socketId: string): string[] {
+    const out: string[] = [];
+    for (const [sessionId, members] of this.sessions) if (members.has(socketId)) out.push(sessionId);
+    return out;
+  }
+
+  /** Fan appended entries out to the session's members (called in the session's serial order). */
+  deliver(sessionId: string, epoch: string, entries: readonly LogEntry[]): void {
+    const members = this.sessions.get(sessionId);
+    if (!members || members.size === 0) return;
+    for (const entry of entries) {
+      const frame: EventFrame = { sessionId, epoch, seq: entry.seq, event: entry.event };
+      const event = entry.event;
+      for (const member of members.values()) {
+        if (event.type === 'tool' && !this.options.isRunScoped(event.runId, member.outbox.id)) {
+          this.mirror(member, frame as ToolFrame, event);
+        } else if (event.type === 'stream.chunk' && this.options.faults?.omitSeqOnChunks) {
+          // Deliberate fault: the frame goes out without its seq, so clients cannot see gaps.
+          const { seq: _omitted, ...withoutSeq } = this.withSkipped(member, frame);
+          member.lastSeq = frame.seq;
+          member.gapReason = undefined;
+          member.outbox.frame('session.event', sessionId, withoutSeq as EventFrame);
+          this.counters.framesDelivered += 1;
+        } else {
+          this.send(member, 'session.event', frame);
+        }
+      }
+    }
+  }
+
+  /**
+   * Send frames outside the live path (a join's replay) through the same seq tracking, so compacted
+   * holes are announced exactly like suppressed mirrors.
+   */
+  send(member: Member, channel: FrameChannel, frame: EventFrame | ToolFrame): void {
+    if (frame.seq <= member.lastSeq) return;
+    member.outbox.frame(channel, member.sessionId, this.withSkipped(member, frame));
+    member.lastSeq = frame.seq;
+    member.gapReason = undefined;
+    this.counters.framesDelivered += 1;
+  }
+
+  /** Account for seqs a member will not receive (so its next frame announces them). */
+  skip(member: Member, upToSeq: number, reason: SkippedRange['reason']): void {
+    if (upToSeq <= member.lastSeq) return;
+    member.gapReason ??= reason;
+  }
+
+  private mirror(member: Member, frame: ToolFrame, event: ToolEvent): void {
+    const terminal = isTerminalToolPhase(event.phase);
+    const decision = this.mirrorPolicy({
+      sessionId: member.sessionId,
+      socketId: member.outbox.id,
+      event,
+      seq: frame.seq,
+      terminal,
+      bufferedAmount: () => member.outbox.bufferedAmount(),
+      pendingFrames: member.outbox.pendingFrames,
+    });
+    if (decision === 'suppress') {
+      this.counters.mirrorsSuppressed += 1;
+      this.skip(member, frame.seq, 'suppressed');
+      return;
+    }
+    this.counters.mirrorsDelivered += 1;
+    this.send(member, 'session.tool', frame);
+  }
+
+  private withSkipped<F extends EventFrame | ToolFrame>(member: Member, frame: F): F {
+    if (frame.seq <= member.lastSeq + 1) return frame;
+    return { ...frame, skipped: { fromSeq: member.lastSeq + 1, toSeq: frame.seq - 1, reason: member.gapReason ?? 'suppressed' } };
+  }
+}

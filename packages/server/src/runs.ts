@@ -1,0 +1,186 @@
+import { isTerminalRunStatus, type RunStatus, type RunTrigger, type WireError } from '@agent-gateway/schema';
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly sessionId: string;
+  readonly trigger: RunTrigger;
+  readonly idempotencyKey: string | undefined;
+  readonly createdAt: number;
+  status: RunStatus;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  error: WireError | undefined;
+  /** Sockets that receive every tool phase of this run as session.event (starter + run.subscribe). */
+  readonly scopedSockets: Set<string>;
+  /** True once internal cleanup after the terminal state has run. */
+  cleanedUp: boolean;
+}
+
+export interface CreateRunInput {
+  sessionId: string;
+  trigger: RunTrigger;
+  idempotencyKey?: string;
+  scopedSocketId?: string;
+}
+
+export type CreateRunOutcome = { run: RunRecord; duplicate: boolean };
+
+export interface RunRegistryOptions {
+  idempotencyWindowMs: number;
+  now?: () => number;
+}
+
+let runCounter = 0;
+
+/** Unique within the process: a time base plus a counter, matching the schema's RunId pattern. */
+export function newRunId(): string {
+  runCounter += 1;
+  return `run-${Date.now().toString(36)}-${runCounter.toString(36)}`;
+}
+
+/**
+ * All runs of the gateway: their status, who is run-scoped for them, and the idempotency guard.
+ * A key maps to its run for `idempotencyWindowMs` after the run was created, whatever the run's
+ * status, so a retried chat.send gets the original run with duplicate: true and starts nothing.
+ * Finished runs stay known for the same window so chat.abort can answer them cleanly.
+ */
+export class RunRegistry {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly byKey = new Map<string, { runId: string; expiresAt: number }>();
+  private readonly cleanupListeners: Array<(run: RunRecord) => void> = [];
+  private readonly cleanupTimers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+  /** Delay of the internal cleanup that follows every terminal run (control: cleanup.delay). */
+  cleanupDelayMs = 0;
+
+  constructor(private readonly options: RunRegistryOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The run an idempotency key maps to inside the guard window, if any. */
+  findByKey(sessionId: string, key: string): RunRecord | undefined {
+    const entry = this.byKey.get(keyOf(sessionId, key));
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.byKey.delete(keyOf(sessionId, key));
+      return undefined;
+    }
+    return this.runs.get(entry.runId);
+  }
+
+  /** Create a queued run, or return the original one for a repeated idempotency key. */
+  create(input: CreateRunInput): CreateRunOutcome {
+    this.prune();
+    if (input.idempotencyKey !== undefined) {
+      const existing = this.findByKey(input.sessionId, input.idempotencyKey);
+      if (existing) return { run: existing, duplicate: true };
+    }
+    const createdAt = this.now();
+    const run: RunRecord = {
+      runId: newRunId(),
+      sessionId: input.sessionId,
+      trigger: input.trigger,
+      idempotencyKey: input.idempotencyKey,
+      createdAt,
+      status: 'queued',
+      startedAt: undefined,
+      endedAt: undefined,
+      error: undefined,
+      scopedSockets: new Set(input.scopedSocketId ? [input.scopedSocketId] : []),
+      cleanedUp: false,
+    };
+    this.runs.set(run.runId, run);
+    if (input.idempotencyKey !== undefined) {
+      this.byKey.set(keyOf(input.sessionId, input.idempotencyKey), { runId: run.runId, expiresAt: createdAt + this.options.idempotencyWindowMs });
+    }
+    return { run, duplicate: false };
+  }
+
+  get(runId: string): RunRecord | undefined {
+    return this.runs.get(runId);
+  }
+
+  /** A run of that session; a run id of another session is as unknown as a made-up one. */
+  getInSession(sessionId: string, runId: string): RunRecord | undefined {
+    const run = this.runs.get(runId);
+    return run && run.sessionId === sessionId ? run : undefined;
+  }
+
+  markRunning(run: RunRecord): void {
+    run.status = 'running';
+    run.startedAt = this.now();
+  }
+
+  /** Record the terminal state and schedule the internal cleanup. */
+  finish(run: RunRecord, status: 'completed' | 'aborted' | 'failed', error?: WireError): void {
+    if (isTerminalRunStatus(run.status)) return;
+    run.status = status;
+    run.endedAt = this.now();
+    run.error = error;
+    const cleanup = () => {
+      run.cleanedUp = true;
+      run.scopedSockets.clear();
+      for (const listener of this.cleanupListeners) listener(run);
+    };
+    if (this.cleanupDelayMs <= 0) {
+      queueMicrotask(cleanup);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.cleanupTimers.delete(timer);
+      cleanup();
+    }, this.cleanupDelayMs);
+    timer.unref?.();
+    this.cleanupTimers.add(timer);
+  }
+
+  /** Observe internal cleanup (it must never revive a run's projection). */
+  onCleanup(listener: (run: RunRecord) => void): void {
+    this.cleanupListeners.push(listener);
+  }
+
+  subscribe(run: RunRecord, socketId: string): void {
+    if (!isTerminalRunStatus(run.status)) run.scopedSockets.add(socketId);
+  }
+
+  isScoped(runId: string, socketId: string): boolean {
+    return this.runs.get(runId)?.scopedSockets.has(socketId) ?? false;
+  }
+
+  forgetSocket(socketId: string): void {
+    for (const run of this.runs.values()) run.scopedSockets.delete(socketId);
+  }
+
+  /** Runs of a session that are queued or running, oldest first. */
+  activeRuns(sessionId: string): RunRecord[] {
+    return [...this.runs.values()].filter((r) => r.sessionId === sessionId && !isTerminalRunStatus(r.status));
+  }
+
+  counts(): { queued: number; running: number } {
+    let queued = 0;
+    let running = 0;
+    for (const run of this.runs.values()) {
+      if (run.status === 'queued') queued += 1;
+      else if (run.status === 'running') running += 1;
+    }
+    return { queued, running };
+  }
+
+  /** Forget finished runs and keys older than the guard window. */
+  prune(): void {
+    const now = this.now();
+    for (const [key, entry] of this.byKey) if (entry.expiresAt <= now) this.byKey.delete(key);
+    for (const [runId, run] of this.runs) {
+      if (run.endedAt !== undefined && run.cleanedUp && run.endedAt + this.options.idempotencyWindowMs <= now) this.runs.delete(runId);
+    }
+  }
+
+  close(): void {
+    for (const timer of this.cleanupTimers) clearTimeout(timer);
+    this.cleanupTimers.clear();
+  }
+}
+
+function keyOf(sessionId: string, key: string): string {
+  return `${sessionId}\u0000${key}`;
+}
