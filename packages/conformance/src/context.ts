@@ -51,6 +51,8 @@ export class CheckContext {
     readonly log: WireLog,
     readonly signal: AbortSignal,
     readonly checkId: string,
+    /** This check's whole time budget (the timeout times the check's factor). */
+    readonly budgetMs: number = config.timeoutMs,
   ) {}
 
   get hello(): Hello {

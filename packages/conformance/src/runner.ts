@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '@agent-gateway/schema';
 import type { Check } from './check.js';
@@ -139,8 +140,10 @@ async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery):
   const log = new WireLog();
   const budget = config.timeoutMs * (check.timeoutFactor ?? 1);
   const controller = new AbortController();
+  // Every pending wait of every connection listens on the check's one signal.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(), budget);
-  const ctx = new CheckContext(config, discovery, log, controller.signal, check.id);
+  const ctx = new CheckContext(config, discovery, log, controller.signal, check.id, budget);
   const started = performance.now();
   let attempt: Omit<Attempt, 'notes' | 'violations' | 'wireLog' | 'durationMs'>;
   let hardStop: NodeJS.Timeout | undefined;

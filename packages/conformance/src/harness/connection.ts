@@ -101,7 +101,7 @@ export class Connection {
     const payload = args.length === 1 ? args[0] : args;
     this.log.record(this.name, 'in', event, payload);
     let valid = true;
-    const entry = (ServerEvents as Record<string, { payload: SchemaName }>)[event];
+    const entry = Object.hasOwn(ServerEvents, event) ? (ServerEvents as Record<string, { payload: SchemaName }>)[event] : undefined;
     if (!entry || args.length !== 1) {
       valid = false;
       this.log.violation({
@@ -257,7 +257,7 @@ export class Connection {
     this.socket.emit(event, ...args, (...answer: unknown[]) => {
       const payload = answer.length === 1 ? answer[0] : answer;
       this.log.record(this.name, 'ack', event, payload);
-      const known = (Requests as Record<string, { result: SchemaName }>)[event];
+      const known = Object.hasOwn(Requests, event) ? (Requests as Record<string, { result: SchemaName }>)[event] : undefined;
       const schema: SchemaName = known ? known.result : 'ControlResult';
       let valid = true;
       const result = known ? validate(schema, payload) : validateFailure(payload);

@@ -21,11 +21,11 @@ export interface SchemaViolation {
 
 /** Keep failure reports readable: long strings and arrays are shortened in the log, never in the checks. */
 function abbreviate(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.length > 120 ? `${value.slice(0, 100)}…(${value.length} chars)` : value;
+  if (typeof value === 'string') return value.length > 80 ? `${value.slice(0, 60)}…(${value.length} chars)` : value;
   if (Array.isArray(value)) {
     if (depth > 4) return `[array of ${value.length}]`;
-    const head = value.slice(0, 8).map((v) => abbreviate(v, depth + 1));
-    return value.length > 8 ? [...head, `…(${value.length - 8} more)`] : head;
+    const head = value.slice(0, 3).map((v) => abbreviate(v, depth + 1));
+    return value.length > 3 ? [...head, `…(${value.length - 3} more)`] : head;
   }
   if (value && typeof value === 'object') {
     if (depth > 4) return '{…}';
@@ -54,7 +54,8 @@ export class WireLog {
     const shown = this.entries.slice(-limit);
     const lines = shown.map((e) => {
       const arrow = e.direction === 'out' ? '->' : e.direction === 'in' ? '<-' : e.direction === 'ack' ? '<=' : '##';
-      return `${String(e.atMs).padStart(6)}ms ${e.connection} ${arrow} ${e.event} ${JSON.stringify(e.payload)}`;
+      const line = `${String(e.atMs).padStart(6)}ms ${e.connection} ${arrow} ${e.event} ${JSON.stringify(e.payload)}`;
+      return line.length > 600 ? `${line.slice(0, 600)}…` : line;
     });
     if (this.entries.length > limit) lines.unshift(`… ${this.entries.length - limit} earlier packets not shown`);
     return lines;
