@@ -163,7 +163,9 @@ export class Fanout {
   }
 
   private withSkipped<F extends EventFrame | ToolFrame>(member: Member, frame: F): F {
-    if (frame.seq <= member.lastSeq + 1) return frame;
-    return { ...frame, skipped: { fromSeq: member.lastSeq + 1, toSeq: frame.seq - 1, reason: member.gapReason ?? 'suppressed' } };
+    // Only a gap with a known, deliberate reason is announced; anything else would be real loss,
+    // and hiding it behind a made-up announcement would defeat the client's gap detection.
+    if (frame.seq <= member.lastSeq + 1 || member.gapReason === undefined) return frame;
+    return { ...frame, skipped: { fromSeq: member.lastSeq + 1, toSeq: frame.seq - 1, reason: member.gapReason } };
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { ClientToServerEvents, EventFrame, RequestName, RequestParams, RequestResult, ServerToClientEvents } from '@agent-gateway/schema';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/index.js';
+import { createGateway, type CreateGatewayInternals, type Gateway, type GatewayOptions } from '../../src/index.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -108,7 +108,7 @@ export interface Client {
 }
 
 export interface Harness {
-  start(options?: GatewayOptions): Promise<Gateway>;
+  start(options?: GatewayOptions, internals?: CreateGatewayInternals): Promise<Gateway>;
   client(gateway: Gateway | string, auth?: Record<string, unknown>, options?: { waitHello?: boolean }): Promise<Client>;
   /** A client whose connection is expected to be refused; resolves once connect_error arrived. */
   refused(gateway: Gateway | string, auth?: Record<string, unknown>): Promise<Error & { data?: unknown }>;
@@ -126,8 +126,8 @@ export function createHarness(): Harness {
   };
 
   return {
-    async start(options = {}) {
-      const gateway = await createGateway({ logger: false, ...options });
+    async start(options = {}, internals = {}) {
+      const gateway = await createGateway({ logger: false, ...options }, internals);
       gateways.push(gateway);
       return gateway;
     },
