@@ -21,6 +21,7 @@ import {
 } from './options.js';
 import { Outbox } from './outbox.js';
 import { RunExecutor } from './run-executor.js';
+import { attachRunFeatures, type RunFeatures } from './run-features.js';
 import { RunRegistry } from './runs.js';
 import { Gates } from './scripted-agent.js';
 import type { SessionLogStore } from './session-log.js';
@@ -94,10 +95,15 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
     }
   };
 
+  // Pressure, heartbeats and metrics attach once the core exists; session and lane hooks reach them here.
+  let runFeatures: RunFeatures | undefined;
   const sessions = new SessionRegistry({
     store: internals.store ?? new MemorySessionLogStore(retention),
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
-    rowChanged: broadcastRow,
+    rowChanged: (change) => {
+      broadcastRow(change);
+      if (change.reason === 'created') runFeatures?.sessionCreated(change.sessionId);
+    },
     // A new epoch starts at seq 1: joined sockets account from 0 again and see the epoch change.
     recreated: (session) => {
       for (const member of fanout.members(session.id).values()) {
@@ -105,9 +111,12 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
         member.gapReason = undefined;
       }
     },
-    laneEvents: (sessionId) => ({ failed: (turn, error) => logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed') }),
+    laneEvents: (sessionId) => ({
+      idle: () => runFeatures?.laneIdle(sessionId),
+      failed: (turn, error) => logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
+    }),
   });
-  const executor = new RunExecutor({ sessions, runs, logger });
+  const executor = new RunExecutor({ sessions, runs, logger, faults });
   const diagnostics = new DiagnosticsHub(
     {
       pressure: () => {
@@ -148,6 +157,7 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
     outboxes,
   };
   registerCoreControlCommands(control, core);
+  runFeatures = attachRunFeatures(core, options, router);
 
   io.use(createHandshakeMiddleware({ auth, token: options.token, controlToken: options.controlToken }));
   io.on('connection', (socket) => {
@@ -200,6 +210,7 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
     close: () =>
       (closed ??= (async () => {
         diagnostics.close();
+        runFeatures?.close();
         runs.close();
         for (const session of sessions.all()) session.lane.abortActive(undefined, new Error('gateway closing'));
         for (const outbox of outboxes.values()) outbox.close();

@@ -47,6 +47,8 @@ export interface PressureOptions {
   sampleIntervalMs?: number;
   delayThresholdMs?: number;
   enabled?: boolean;
+  /** Outgoing bytes buffered for a socket above which it is a slow consumer (non-terminal mirrors dropped). */
+  slowConsumerBytes?: number;
 }
 
 export interface HeartbeatOptions {

@@ -1,6 +1,7 @@
 import { ErrorCodes, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent, AgentMessage, AgentOutput } from './agent.js';
+import type { GatewayFaults } from './options.js';
 import type { LaneTurn } from './lane.js';
 import type { RunRecord, RunRegistry } from './runs.js';
 import type { Session, SessionRegistry } from './sessions.js';
@@ -10,6 +11,7 @@ export interface RunExecutorDeps {
   runs: RunRegistry;
   logger: Logger;
   now?: () => number;
+  faults?: Pick<GatewayFaults, 'reviveActiveRunAfterTerminal'>;
 }
 
 export interface QueueRunInput {
@@ -30,6 +32,16 @@ export class RunExecutor {
 
   constructor(private readonly deps: RunExecutorDeps) {
     this.now = deps.now ?? Date.now;
+    if (deps.faults?.reviveActiveRunAfterTerminal) {
+      // Deliberately broken variant: the projection is cleared only by the (possibly slow) cleanup.
+      deps.runs.onCleanup((run) => {
+        const session = deps.sessions.get(run.sessionId);
+        if (session?.row.activeRunId !== run.runId) return;
+        const next = deps.runs.activeRuns(session.id)[0];
+        if (next) deps.sessions.updateRow(session, { status: next.status, hasActiveRun: true, activeRunId: next.runId, lastRunId: run.runId }, 'run.end', false);
+        else deps.sessions.updateRow(session, { status: run.status, hasActiveRun: false, activeRunId: null, lastRunId: run.runId }, 'run.end', false);
+      });
+    }
   }
 
   /** Put a created (queued) run into its session lane. */
@@ -137,6 +149,15 @@ export class RunExecutor {
     const { sessions, runs } = this.deps;
     if (tail.length > 0) await sessions.append(session, tail);
     runs.finish(run, status, error);
+    if (this.deps.faults?.reviveActiveRunAfterTerminal) {
+      // Deliberately broken variant (the seed bug): run.end and the terminal broadcast go out while
+      // the projection still shows the run active; sessions.list reports it active until cleanup.
+      await sessions.append(session, [{ type: 'run.end', runId: run.runId, status, ...(error ? { error } : {}), at: this.now() }]);
+      const stale = session.row;
+      sessions.updateRow(session, { status, hasActiveRun: false, activeRunId: null, lastRunId: run.runId }, 'run.end');
+      session.row = { ...stale, revision: session.row.revision };
+      return;
+    }
     const stillActive = runs.activeRuns(session.id).filter((r) => r.runId !== run.runId);
     const next = stillActive[0];
     if (next) sessions.updateRow(session, { status: next.status, hasActiveRun: true, activeRunId: next.runId, lastRunId: run.runId }, 'run.end', false);

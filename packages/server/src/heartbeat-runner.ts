@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type { HeartbeatCounters, HeartbeatSkipReason } from '@agent-gateway/schema';
+
+/** The part of a session lane the heartbeat runner needs; the gateway's lanes implement it. */
+export interface HeartbeatLane {
+  /** A turn is running or waiting in the session's lane. */
+  isBusy(sessionId: string): boolean;
+  /**
+   * Run `work` as a turn of the session's lane and resolve when the turn is over. The lane assigns
+   * the run id (heartbeat turns are runs with trigger `heartbeat`).
+   */
+  runHeartbeatTurn(sessionId: string, work: (runId: string) => Promise<void> | void): Promise<void>;
+  /** Only used by the heartbeatInterruptsBusyLane fault: abort whatever the lane is running. */
+  abortActive?(sessionId: string): void;
+}
+
+export type HeartbeatTrigger = 'interval' | 'system-event' | 'retry' | 'manual';
+
+export interface QueuedSystemEvent {
+  eventId: string;
+  kind: string;
+  text: string;
+}
+
+export interface HeartbeatOutcome {
+  sessionId: string;
+  heartbeatId: string;
+  trigger: HeartbeatTrigger;
+  status: 'ran' | 'skipped';
+  reason?: HeartbeatSkipReason;
+  retryInMs?: number;
+  runId?: string;
+  pendingSystemEvents: number;
+  at: number;
+}
+
+export interface HeartbeatRunnerOptions {
+  lane: HeartbeatLane;
+  /** Interval of the periodic heartbeat of every session. Default 30 s. */
+  intervalMs?: number;
+  /** First retry delay after a session-busy skip; doubles per consecutive skip. Default 500 ms. */
+  retryBaseMs?: number;
+  /** Upper bound of the retry delay. Default 30 s. */
+  retryMaxMs?: number;
+  /** Heartbeat turns running at once over the whole gateway; beyond it, requests-in-flight. Default 8. */
+  maxInFlight?: number;
+  /**
+   * Every outcome, in order per session; the gateway appends it as a `heartbeat` event. For a
+   * heartbeat that ran it is awaited inside the lane turn.
+   */
+  onOutcome(outcome: HeartbeatOutcome): void | Promise<void>;
+  /** A queued system event handed to the agent inside a running heartbeat turn (`system.event`); awaited in the turn. */
+  onSystemEvent(sessionId: string, runId: string, event: QueuedSystemEvent): void | Promise<void>;
+  /** Where a failing outcome callback of a skipped heartbeat is reported (it must not stop the runner). */
+  onError?(error: unknown): void;
+  faults?: { heartbeatInterruptsBusyLane?: boolean; heartbeatGlobalSkipReason?: boolean };
+  now?: () => number;
+}
+
+export interface HeartbeatRunner {
+  addSession(sessionId: string): void;
+  removeSession(sessionId: string): void;
+  /** Queue a system event for the session and wake its heartbeat. */
+  enqueueSystemEvent(sessionId: string, event: { kind: string; text: string }): QueuedSystemEvent;
+  /** Run the session's heartbeat now (control `heartbeat.trigger`). */
+  trigger(sessionId: string, trigger?: HeartbeatTrigger): Promise<HeartbeatOutcome>;
+  /** The lane of this session became idle: a pending retry runs now instead of waiting out its delay. */
+  notifyLaneIdle(sessionId: string): void;
+  pendingSystemEvents(sessionId: string): number;
+  counters(): HeartbeatCounters;
+  stop(): void;
+}
+
+interface SessionState {
+  queue: QueuedSystemEvent[];
+  intervalTimer: NodeJS.Timeout | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  /** Consecutive skips since the last heartbeat that ran; drives the retry back-off. */
+  skipStreak: number;
+  running: boolean;
+}
+
+export function createHeartbeatRunner(options: HeartbeatRunnerOptions): HeartbeatRunner {
+  const intervalMs = options.intervalMs ?? 30_000;
+  const retryBaseMs = options.retryBaseMs ?? 500;
+  const retryMaxMs = Math.max(retryBaseMs, options.retryMaxMs ?? 30_000);
+  const maxInFlight = options.maxInFlight ?? 8;
+  const now = options.now ?? Date.now;
+  const sessions = new Map<string, SessionState>();
+  const counters: HeartbeatCounters = { ran: 0, skippedSessionBusy: 0, skippedRequestsInFlight: 0, retriesScheduled: 0 };
+  let inFlight = 0;
+  let stopped = false;
+
+  const ensure = (sessionId: string): SessionState => {
+    let state = sessions.get(sessionId);
+    if (!state) {
+      state = { queue: [], intervalTimer: undefined, retryTimer: undefined, skipStreak: 0, running: false };
+      sessions.set(sessionId, state);
+      if (!stopped && intervalMs > 0) {
+        const timer = setInterval(() => void attempt(sessionId, 'interval'), intervalMs);
+        timer.unref();
+        state.intervalTimer = timer;
+      }
+    }
+    return state;
+  };
+
+  const retryDelay = (streak: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, streak - 1));
+
+  const scheduleRetry = (sessionId: string, state: SessionState, delay: number) => {
+    if (state.retryTimer) clearTimeout(state.retryTimer);
+    counters.retriesScheduled++;
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = undefined;
+      void attempt(sessionId, 'retry');
+    }, delay);
+    state.retryTimer.unref();
+  };
+
+  const skip = (sessionId: string, state: SessionState, trigger: HeartbeatTrigger, reason: HeartbeatSkipReason): HeartbeatOutcome => {
+    state.skipStreak++;
+    const retryInMs = retryDelay(state.skipStreak);
+    if (reason === 'session-busy') counters.skippedSessionBusy++;
+    else counters.skippedRequestsInFlight++;
+    // The retry belongs to this session alone: no other session's timer is touched.
+    scheduleRetry(sessionId, state, retryInMs);
+    const outcome: HeartbeatOutcome = {
+      sessionId,
+      heartbeatId: randomUUID(),
+      trigger,
+      status: 'skipped',
+      reason,
+      retryInMs,
+      pendingSystemEvents: state.queue.length,
+      at: now(),
+    };
+    void Promise.resolve()
+      .then(() => options.onOutcome(outcome))
+      .catch((error: unknown) => options.onError?.(error));
+    return outcome;
+  };
+
+  async function attempt(sessionId: string, trigger: HeartbeatTrigger): Promise<HeartbeatOutcome> {
+    const state = ensure(sessionId);
+    const busy = state.running || options.lane.isBusy(sessionId);
+    if (busy && !options.faults?.heartbeatInterruptsBusyLane) {
+      // A busy lane is this session's business: report it as such, never as global saturation.
+      return skip(sessionId, state, trigger, options.faults?.heartbeatGlobalSkipReason ? 'requests-in-flight' : 'session-busy');
+    }
+    if (inFlight >= maxInFlight) return skip(sessionId, state, trigger, 'requests-in-flight');
+    if (busy && options.faults?.heartbeatInterruptsBusyLane) {
+      // Deliberately broken variant for conformance mutant tests: the heartbeat kills the active run.
+      options.lane.abortActive?.(sessionId);
+    }
+
+    if (state.retryTimer) clearTimeout(state.retryTimer);
+    state.retryTimer = undefined;
+    state.skipStreak = 0;
+    state.running = true;
+    inFlight++;
+    counters.ran++;
+    const heartbeatId = randomUUID();
+    let outcome: HeartbeatOutcome | undefined;
+    try {
+      await options.lane.runHeartbeatTurn(sessionId, async (runId) => {
+        // Events are taken only now that the turn owns the lane, so a skipped heartbeat consumes nothing.
+        const delivered = state.queue.splice(0, state.queue.length);
+        outcome = { sessionId, heartbeatId, trigger, status: 'ran', runId, pendingSystemEvents: 0, at: now() };
+        await options.onOutcome(outcome);
+        for (const event of delivered) await options.onSystemEvent(sessionId, runId, event);
+      });
+    } finally {
+      inFlight--;
+      state.running = false;
+    }
+    return outcome ?? { sessionId, heartbeatId, trigger, status: 'ran', pendingSystemEvents: state.queue.length, at: now() };
+  }
+
+  return {
+    addSession(sessionId) {
+      ensure(sessionId);
+    },
+    removeSession(sessionId) {
+      const state = sessions.get(sessionId);
+      if (!state) return;
+      if (state.intervalTimer) clearInterval(state.intervalTimer);
+      if (state.retryTimer) clearTimeout(state.retryTimer);
+      sessions.delete(sessionId);
+    },
+    enqueueSystemEvent(sessionId, event) {
+      const state = ensure(sessionId);
+      const queued: QueuedSystemEvent = { eventId: randomUUID(), kind: event.kind, text: event.text };
+      state.queue.push(queued);
+      // While a retry is pending the lane was busy moments ago; the retry (or the lane turning idle)
+      // delivers the event, so waking now would only add another skip.
+      if (!stopped && !state.retryTimer) void attempt(sessionId, 'system-event');
+      return queued;
+    },
+    trigger(sessionId, trigger = 'manual') {
+      return attempt(sessionId, trigger);
+    },
+    notifyLaneIdle(sessionId) {
+      const state = sessions.get(sessionId);
+      if (!state?.retryTimer || stopped) return;
+      clearTimeout(state.retryTimer);
+      state.retryTimer = undefined;
+      void attempt(sessionId, 'retry');
+    },
+    pendingSystemEvents(sessionId) {
+      return sessions.get(sessionId)?.queue.length ?? 0;
+    },
+    counters() {
+      return { ...counters };
+    },
+    stop() {
+      stopped = true;
+      for (const state of sessions.values()) {
+        if (state.intervalTimer) clearInterval(state.intervalTimer);
+        if (state.retryTimer) clearTimeout(state.retryTimer);
+        state.intervalTimer = undefined;
+        state.retryTimer = undefined;
+      }
+    },
+  };
+}

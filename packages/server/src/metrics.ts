@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Diagnostics, HeartbeatCounters, HeartbeatSkipReason, PressureState } from '@agent-gateway/schema';
+
+/** Live values the gauges read at scrape time. */
+export interface MetricsSource {
+  pressure(): PressureState;
+  heartbeats(): HeartbeatCounters;
+  connections(): number;
+  sessions(): number;
+  /** Joins answered with a gapless replay, and with a snapshot (monotonic). */
+  replays(): number;
+  resyncs(): number;
+}
+
+export interface GatewayMetrics {
+  /** A registry of its own, so two gateways in one process never share series. */
+  registry: Registry;
+  recordHeartbeat(status: 'ran' | 'skipped', reason?: HeartbeatSkipReason): void;
+  /** The schema's Diagnostics object (diagnostics.get and the periodic `diagnostics` event). */
+  diagnostics(): Diagnostics;
+  /** Answers GET /metrics; returns false for any other request so the caller can route it on. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function createMetrics(source: MetricsSource, now: () => number = Date.now): GatewayMetrics {
+  const registry = new Registry();
+
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+
+  gauge('agent_gateway_runs_active', 'Turns executing in session lanes.', () => source.pressure().active);
+  gauge('agent_gateway_runs_waiting', 'Turns waiting behind another turn in their lane.', () => source.pressure().waiting);
+  gauge('agent_gateway_work_queued', 'Queued work overall.', () => source.pressure().queued);
+  gauge('agent_gateway_event_loop_delay_ms', 'Event-loop delay, p99 over the last sampling window.', () => source.pressure().eventLoopDelayMs);
+  gauge('agent_gateway_backoff_active', '1 while the tool-mirror back-off window is open.', () => (source.pressure().backoffActive ? 1 : 0));
+  gauge('agent_gateway_connected_clients', 'Connected Socket.IO clients.', () => source.connections());
+  gauge('agent_gateway_sessions', 'Sessions known to the gateway.', () => source.sessions());
+
+  // Counters mirrored from monotonic sources are exposed through collect(): prom-client counters
+  // only go up, so adding the difference since the last scrape keeps them exact.
+  const mirrorCounter = (name: string, help: string, read: () => number) => {
+    let seen = 0;
+    return new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const value = read();
+        if (value > seen) this.inc(value - seen);
+        seen = value;
+      },
+    });
+  };
+  mirrorCounter('agent_gateway_mirrors_suppressed_total', 'Non-terminal session.tool mirrors withheld (back-off or slow consumer).', () => source.pressure().mirrorsSuppressed);
+  mirrorCounter('agent_gateway_mirrors_delivered_total', 'session.tool mirrors delivered.', () => source.pressure().mirrorsDelivered);
+
+  mirrorCounter('agent_gateway_resyncs_total', 'Joins answered with a snapshot (resyncRequired).', () => source.resyncs());
+  mirrorCounter('agent_gateway_replays_total', 'Joins answered with a gapless replay.', () => source.replays());
+  const heartbeatCounter = new Counter({
+    name: 'agent_gateway_heartbeats_total',
+    help: 'Heartbeat outcomes by status and skip reason.',
+    labelNames: ['status', 'reason'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    recordHeartbeat(status, reason) {
+      heartbeatCounter.inc({ status, reason: reason ?? 'none' });
+    },
+    diagnostics() {
+      return {
+        at: now(),
+        pressure: source.pressure(),
+        heartbeats: source.heartbeats(),
+        connections: source.connections(),
+        sessions: source.sessions(),
+        replays: source.replays(),
+        resyncs: source.resyncs(),
+      };
+    },
+    handle(req, res) {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/metrics') return false;
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return true;
+      }
+      registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        (error: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(error instanceof Error ? error.message : 'metrics failed');
+        },
+      );
+      return true;
+    },
+  };
+}

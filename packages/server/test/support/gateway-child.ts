@@ -1,0 +1,22 @@
+/*
+ * A gateway in its own process, so a test can saturate the gateway's event loop without freezing
+ * the clients that measure it. Options arrive as JSON in argv[2]; the parent sends
+ * { type: 'block', ms } to busy-loop the gateway, and { type: 'close' } to shut it down.
+ */
+import { createGateway } from '../../src/index.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const gateway = await createGateway({ ...options, logger: false });
+
+process.on('message', (message: { type: string; ms?: number; id?: number }) => {
+  if (message.type === 'block') {
+    const end = Date.now() + (message.ms ?? 0);
+    while (Date.now() < end) {
+      // Saturate the event loop on purpose: nothing else in this process runs meanwhile.
+    }
+    process.send?.({ type: 'blocked', id: message.id });
+  } else if (message.type === 'close') {
+    void gateway.close().then(() => process.exit(0));
+  }
+});
+process.send?.({ type: 'ready', url: gateway.url });

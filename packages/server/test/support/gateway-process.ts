@@ -1,0 +1,54 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { GatewayOptions } from '../../src/index.js';
+
+const childScript = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
+
+/** A gateway running in a child process, whose event loop the test can block on demand. */
+export interface GatewayProcess {
+  url: string;
+  /** Busy-loop the gateway's event loop for `ms`; resolves once the gateway is responsive again. */
+  block(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGatewayProcess(options: GatewayOptions, timeoutMs = 20_000): Promise<GatewayProcess> {
+  const child: ChildProcess = fork(childScript, [JSON.stringify(options)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const replies = new Map<number, () => void>();
+  let nextId = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('gateway process did not start')), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`gateway process exited with ${String(code)}`)));
+    child.on('message', (message: { type: string; url?: string; id?: number }) => {
+      if (message.type === 'ready' && message.url) {
+        clearTimeout(timer);
+        resolve(message.url);
+      } else if (message.type === 'blocked' && message.id !== undefined) {
+        replies.get(message.id)?.();
+        replies.delete(message.id);
+      }
+    });
+  });
+  return {
+    url,
+    block(ms) {
+      const id = nextId++;
+      return new Promise<void>((resolve) => {
+        replies.set(id, resolve);
+        child.send({ type: 'block', ms, id });
+      });
+    },
+    close() {
+      if (child.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'close' });
+      });
+    },
+  };
+}
