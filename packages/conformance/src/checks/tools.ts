@@ -35,6 +35,8 @@ async function toolScenario(ctx: CheckContext, prefix: string, opts: { pressure?
 /** Simulate pressure for a minute and make sure the check undoes it whatever happens. */
 async function openBackoff(ctx: CheckContext, backoffMs = 60_000): Promise<void> {
   ctx.onCleanup({ type: 'pressure.set', simulated: false });
+  // Close any window still open (from real pressure or an earlier check) so this one is measured alone.
+  await ctx.control({ type: 'pressure.set', simulated: false });
   const data = await ctx.control({ type: 'pressure.set', simulated: true, backoffMs });
   expect(data.backoffActive !== false, 'simulated pressure did not open the back-off window', 'backoffActive true', data);
 }
@@ -80,10 +82,16 @@ export const toolChecks: Check[] = [
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'mi');
       const tools = toolFrames(s.observer.frames(s.sessionId), s.runId);
-      expect(JSON.stringify(phases(tools, 'mi')) === JSON.stringify(ALL_PHASES), 'the observer did not get every mirror', ALL_PHASES.join(', '), phases(tools, 'mi'));
       expect(tools.every((f) => f.source === 'session.tool'), 'the observer got tool events outside session.tool', 'session.tool for every phase', describeTools(tools));
       const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
       expect(verdict.ok, 'mirrors and session events together are not gapless', 'one gapless seq stream over all event names', verdict.problems);
+      const got = phases(tools, 'mi');
+      if (JSON.stringify(got) !== JSON.stringify(ALL_PHASES)) {
+        // Real pressure may open a back-off window at any time; then only announced non-terminal suppression is acceptable.
+        for (const t of TERMINAL) expect(got.includes(t), `terminal mirror ${t} never reached the observer`, ALL_PHASES.join(', '), got);
+        expect(verdict.skipped.length > 0 && verdict.skipped.every((r) => r.reason === 'suppressed'), 'mirrors are missing without being announced as suppressed', `${ALL_PHASES.join(', ')} (or announced back-off suppression)`, got);
+        ctx.note('some non-terminal mirrors were suppressed by a back-off window the gateway opened itself');
+      }
     },
   }),
   verifies('R3.3', {
