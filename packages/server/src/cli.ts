@@ -1,8 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { destination, pino, type Level } from 'pino';
-import { createDemoAgent } from './demo-agent.js';
-import { createGateway } from './gateway.js';
 
 const USAGE = `Usage: agent-gateway serve [options]
 
@@ -60,8 +58,12 @@ async function main(argv: string[]): Promise<number> {
   const logger = pino({ name: 'agent-gateway', level: level as Level | 'silent' }, destination(2));
   const maxEvents = integer('max-events', values['max-events'], 1);
   const maxBytes = integer('max-bytes', values['max-bytes'], 1);
+  const port = integer('port', values.port, 0) ?? 8787;
+  if (port > 65_535) throw new Error('--port must be at most 65535');
+  // Loaded only once the arguments are known good, so usage errors answer at once.
+  const [{ createGateway }, { createDemoAgent }] = await Promise.all([import('./gateway.js'), import('./demo-agent.js')]);
   const gateway = await createGateway({
-    port: integer('port', values.port, 0) ?? 8787,
+    port,
     host: values.host ?? '127.0.0.1',
     retention: { ...(maxEvents ? { maxEvents } : {}), ...(maxBytes ? { maxBytes } : {}) },
     ...(values.token ? { token: values.token } : {}),

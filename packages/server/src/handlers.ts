@@ -53,9 +53,13 @@ export const requestHandlers: RequestHandlers<ConnectionContext> = {
       outbox.emit('joined', joined);
       if (decision.kind === 'replay') {
         core.diagnostics.counters.replays += 1;
-        const member = core.fanout.addMember(session.id, outbox, decision.fromCursor, 'compacted');
+        const member = core.fanout.addMember(session.id, outbox, decision.fromCursor);
         const entries = await session.log.read(decision.fromCursor, head.cursor);
-        for (const entry of entries) core.fanout.send(member, 'replay', { sessionId: session.id, epoch: head.epoch, seq: entry.seq, event: entry.event });
+        for (const entry of entries) {
+          // Seqs missing from a read inside the window were compacted: announce them on this frame.
+          core.fanout.skip(member, entry.seq - 1, 'compacted');
+          core.fanout.send(member, 'replay', { sessionId: session.id, epoch: head.epoch, seq: entry.seq, event: entry.event });
+        }
         // Compacted seqs at the very end are announced on the next live frame.
         core.fanout.skip(member, head.cursor, 'compacted');
       } else if (decision.kind === 'snapshot') {

@@ -163,3 +163,19 @@ describe('protocol version negotiation (R1.4)', () => {
     expect(hello.control.enabled).toBe(false);
   });
 });
+
+describe('messages beyond the transport limit (R6.3)', () => {
+  it('a message too large even for the transport closes only that connection; the gateway and others carry on', async () => {
+    const { gw } = await setup({ maxPayloadBytes: 16 * 1024 });
+    const before = await logState(gw);
+    const victim = await h.client(gw);
+    const bystander = await h.client(gw);
+    await bystander.request('join', { sessionId: 's', since: 5, epoch: before!.head.epoch });
+    victim.raw('chat.send', { sessionId: 's', text: 'x'.repeat(3 * 1024 * 1024), idempotencyKey: 'huge' });
+    await new Promise<void>((resolve) => (victim.socket.connected ? victim.socket.once('disconnect', () => resolve()) : resolve()));
+    expect(victim.socket.connected).toBe(false);
+    expect(bystander.socket.connected).toBe(true);
+    await expectUsable(bystander);
+    expect(await logState(gw)).toEqual(before);
+  });
+});
