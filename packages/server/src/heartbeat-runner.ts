@@ -97,7 +97,11 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
       state = { queue: [], intervalTimer: undefined, retryTimer: undefined, skipStreak: 0, running: false };
       sessions.set(sessionId, state);
       if (!stopped && intervalMs > 0) {
-        const timer = setInterval(() => void attempt(sessionId, 'interval'), intervalMs);
+        const timer = setInterval(() => {
+          // A pending retry already stands for this session's next heartbeat: an extra attempt
+          // would only add a skip and cut the back-off short.
+          if (!sessions.get(sessionId)?.retryTimer) void attempt(sessionId, 'interval');
+        }, intervalMs);
         timer.unref();
         state.intervalTimer = timer;
       }

@@ -35,3 +35,16 @@ export { HttpRouter, healthzHandler, contentTypeOf, type RouteHandler } from './
 export { requestHandlers } from './handlers.js';
 export { type GatewayCore, type ConnectionContext } from './core.js';
 export { type GatewayServer, type GatewaySocket, type SocketData } from './socket-types.js';
+export { createPressureMonitor, type PressureMonitor, type PressureMonitorOptions, type WorkloadSnapshot } from './pressure-monitor.js';
+export { decideMirror, DEFAULT_SLOW_CONSUMER_BYTES, type MirrorPolicyContext } from './mirror-policy.js';
+export {
+  createHeartbeatRunner,
+  type HeartbeatRunner,
+  type HeartbeatRunnerOptions,
+  type HeartbeatLane,
+  type HeartbeatOutcome,
+  type HeartbeatTrigger,
+  type QueuedSystemEvent,
+} from './heartbeat-runner.js';
+export { createMetrics, type GatewayMetrics, type MetricsSource } from './metrics.js';
+export { attachRunFeatures, type RunFeatures } from './run-features.js';

@@ -1,6 +1,5 @@
 import { isTerminalToolPhase, type ToolPhase } from '@agent-gateway/schema';
-
-export type MirrorDecision = 'deliver' | 'suppress';
+import type { MirrorDecision } from './fanout.js';
 
 /** Everything the rule needs to decide about one tool event for one recipient socket. */
 export interface MirrorPolicyContext {
