@@ -55,7 +55,7 @@ export interface SuiteReport {
   config: { timeoutMs: number; repeat: number; grep?: string; peer: boolean; token: boolean; controlToken: boolean };
   results: CheckResult[];
   requirements: RequirementSummary[];
-  summary: Record<Verdict, number> & { total: number; executed: number; requiredFailures: number; expectedFailures: number; stale: number };
+  summary: Record<Verdict, number> & { total: number; executed: number; requiredFailures: number; expectedFailures: number; stale: number; schemaViolations: number };
   exitCode: 0 | 1 | 2;
   durationMs: number;
 }
@@ -271,7 +271,7 @@ export function buildReport(config: SuiteConfig, discovery: Discovery, results: 
     config: { timeoutMs: config.timeoutMs, repeat: run.repeat, ...(run.grep ? { grep: run.grep } : {}), peer: Boolean(config.peerUrl), token: Boolean(config.token), controlToken: Boolean(config.controlToken) },
     results,
     requirements,
-    summary: { ...counts, total: results.length, executed, requiredFailures, expectedFailures, stale },
+    summary: { ...counts, total: results.length, executed, requiredFailures, expectedFailures, stale, schemaViolations: results.filter((r) => r.violations.some((v) => v.direction !== 'out')).length },
     exitCode,
     durationMs: run.durationMs,
   };

@@ -17,6 +17,8 @@ const MUTANTS: Record<keyof GatewayFaults, string[]> = {
     'heartbeat.busy-run-not-interrupted',
     'resume.join-during-stream-fresh',
     'resume.join-during-stream-since',
+    'retention.chunk-flood-keeps-durable',
+    'retention.stream-end-carries-text',
     'runs.abort-finished-noop',
     'runs.idempotent-chat-send',
     'sessions.changed-broadcast',

@@ -103,13 +103,16 @@ export const heartbeatChecks: Check[] = [
     timeoutFactor: 3,
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 1);
+      const bystander = await seededSession(ctx, 1, 'bystander');
       const watcher = await joinedClient(ctx, 'watcher', seeded.sessionId);
+      await joinOk(watcher.conn, { sessionId: bystander.sessionId });
       await holdLane(ctx, seeded.sessionId);
       await expectBusySkip(ctx, watcher.conn, seeded.sessionId);
       const mark = watcher.conn.packets.length - 1;
       await ctx.control({ type: 'lane.release', sessionId: seeded.sessionId });
-      const frame = await heartbeatFrame(watcher.conn, seeded.sessionId, 'a retry heartbeat that runs', (e) => e.trigger === 'retry' && e.status === 'ran', mark);
-      expect(frame, 'no retry heartbeat', 'heartbeat trigger retry, status ran', null);
+      await heartbeatFrame(watcher.conn, seeded.sessionId, 'a retry heartbeat that runs', (e) => e.trigger === 'retry' && e.status === 'ran', mark);
+      const elsewhere = watcher.conn.frames(bystander.sessionId).map((f) => f.frame.event).filter((e): e is HeartbeatEvent => e?.type === 'heartbeat' && e.trigger === 'retry');
+      expect(elsewhere.length === 0, 'the retry of a busy session ran heartbeats of another session', 'retries for the busy session only', elsewhere);
     },
   }),
   verifies('R5.3', {

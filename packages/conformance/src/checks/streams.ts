@@ -147,6 +147,26 @@ export const streamChecks: Check[] = [
       if (verdict.skipped.length === 0) ctx.note('the gateway retained every chunk; nothing was compacted');
     },
   }),
+  verifies('R2.6', {
+    id: 'retention.stream-end-carries-text',
+    title: 'stream.end carries the whole streamed text, so compacting the chunks loses no content',
+    requires: SCRIPT,
+    run: async (ctx) => {
+      const seeded = await seededSession(ctx, 1);
+      const ctl = await ctx.controller();
+      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 25, text: 'part;' }]);
+      await waitRunEnd(ctl, seeded.sessionId, runId);
+      const frames = ctl.frames(seeded.sessionId);
+      const chunks = frames.filter((f) => f.frame.event?.type === 'stream.chunk').map((f) => f.frame.event as { streamId: string; index: number; text: string });
+      const end = frames.find((f) => f.frame.event?.type === 'stream.end')?.frame.event as { streamId: string; chunkCount: number; text: string } | undefined;
+      expect(end, 'the stream ended without a stream.end event', 'a stream.end', null);
+      const streamed = chunks.filter((c) => c.streamId === end.streamId).sort((a, b) => a.index - b.index).map((c) => c.text).join('');
+      expect(end.text === streamed && end.chunkCount === chunks.length, 'stream.end does not carry the streamed text', `text of ${chunks.length} chunks (${streamed.length} chars), chunkCount ${chunks.length}`, { chunkCount: end.chunkCount, textLength: end.text.length });
+      const response = frames.find((f) => f.frame.event?.type === 'response')?.frame.event as { text: string } | undefined;
+      expect(response?.text === streamed, 'the final response differs from the streamed text', 'response.text = streamed text', response);
+    },
+  }),
   verifies('R2.7', {
     id: 'snapshot.active-run',
     title: 'a snapshot during a run has state, messages, the active run with its text and tool calls',

@@ -45,7 +45,7 @@ export function renderPrettySummary(report: SuiteReport): string {
   out.push(
     `Gateway ${report.gateway.name} ${report.gateway.version}, protocol ${report.gateway.protocolVersion}; suite ${report.suite.version} (protocol ${report.suite.protocolVersion})`,
     `${s.total} checks: ${s.passed} passed, ${s.failed} failed, ${s['not-testable']} not testable, ${s.flaky} flaky, ${s.skipped} skipped, ${s.error} harness errors; ${s.expectedFailures} expected failures, ${s.stale} stale`,
-    `required failures: ${s.requiredFailures}; ${report.durationMs} ms; exit code ${report.exitCode}`,
+    `checks that saw gateway schema violations: ${s.schemaViolations}; required failures: ${s.requiredFailures}; ${report.durationMs} ms; exit code ${report.exitCode}`,
   );
   return out.join('\n');
 }
