@@ -6,8 +6,9 @@ import type { CheckContext } from './context.js';
  * - `control:<command>`: a control command; missing means the check is not testable (a failure).
  * - `feature:peer`: a second node of the same cluster (`--peer-url`); missing means skipped.
  * - `feature:token`: the gateway authenticates with a token the suite was given (`--token`); missing means skipped.
+ * - `feature:forbidden-prefix`: session ids with this prefix are refused to the suite's principal (`--forbidden-prefix`); missing means skipped.
  */
-export type CheckRequirement = `control:${ControlCommandName}` | 'feature:peer' | 'feature:token';
+export type CheckRequirement = `control:${ControlCommandName}` | 'feature:peer' | 'feature:token' | 'feature:forbidden-prefix';
 
 export interface CheckDefinition {
   /** Stable identifier, `area.what-it-verifies`; reports and expected-failure files refer to it. */

@@ -15,6 +15,8 @@ const USAGE = `usage: agent-gateway-conformance --url <url> [options]
   --token <t>                 handshake token for ordinary connections
   --control-token <t>         token that enables the conformance control surface
   --peer-url <url>            a second node of the same cluster (multi-node checks)
+  --forbidden-prefix <p>      session ids starting with <p> are not authorised for --token
+                              (per-principal authorisation checks)
   --grep <id|text>            run only checks whose id, requirement id or title matches
   --reporter <name>           pretty (default) | json | junit | markdown
   --out <file>                write the report to a file instead of stdout
@@ -48,6 +50,7 @@ async function main(): Promise<number> {
         token: { type: 'string' },
         'control-token': { type: 'string' },
         'peer-url': { type: 'string' },
+        'forbidden-prefix': { type: 'string' },
         grep: { type: 'string' },
         reporter: { type: 'string', default: 'pretty' },
         out: { type: 'string' },
@@ -98,7 +101,7 @@ async function main(): Promise<number> {
   let report: SuiteReport;
   try {
     report = await runSuite(
-      { url: v.url, token: v.token, controlToken: v['control-token'], peerUrl: v['peer-url'], timeoutMs },
+      { url: v.url, token: v.token, controlToken: v['control-token'], peerUrl: v['peer-url'], forbiddenPrefix: v['forbidden-prefix'], timeoutMs },
       { checks: selected, repeat, expectedFailures, onResult: (r, i, n) => progress.write(`${progressLine(r, i, n)}\n`) },
     );
   } catch (error) {

@@ -15,6 +15,8 @@ export interface SuiteConfig {
   token?: string;
   controlToken?: string;
   peerUrl?: string;
+  /** Session ids starting with this are not authorised for the suite's token (per-principal checks). */
+  forbiddenPrefix?: string;
   timeoutMs: number;
 }
 

@@ -52,7 +52,7 @@ export interface SuiteReport {
     controlCommands: string[];
     capabilities?: string[];
   };
-  config: { timeoutMs: number; repeat: number; grep?: string; peer: boolean; token: boolean; controlToken: boolean };
+  config: { timeoutMs: number; repeat: number; grep?: string; peer: boolean; token: boolean; controlToken: boolean; forbiddenPrefix: boolean };
   results: CheckResult[];
   requirements: RequirementSummary[];
   summary: Record<Verdict, number> & { total: number; executed: number; requiredFailures: number; expectedFailures: number; stale: number; schemaViolations: number };
@@ -124,6 +124,7 @@ interface Attempt {
 function unmet(check: Check, config: SuiteConfig, discovery: Discovery): { verdict: 'not-testable' | 'skipped'; message: string } | undefined {
   for (const need of check.requires ?? []) {
     if (need === 'feature:peer' && !config.peerUrl) return { verdict: 'skipped', message: 'no second node was given (--peer-url); multi-node behaviour is not claimed' };
+    if (need === 'feature:forbidden-prefix' && !config.forbiddenPrefix) return { verdict: 'skipped', message: 'no forbidden session prefix was given (--forbidden-prefix); per-principal authorisation is not exercised' };
     if (need === 'feature:token' && !config.token) return { verdict: 'skipped', message: 'no token was given (--token); the gateway is assumed to run without authentication' };
   }
   for (const need of check.requires ?? []) {
@@ -268,7 +269,7 @@ export function buildReport(config: SuiteConfig, discovery: Discovery, results: 
       controlCommands: [...discovery.controlCommands].sort(),
       ...(discovery.capabilities ? { capabilities: [...discovery.capabilities].sort() } : {}),
     },
-    config: { timeoutMs: config.timeoutMs, repeat: run.repeat, ...(run.grep ? { grep: run.grep } : {}), peer: Boolean(config.peerUrl), token: Boolean(config.token), controlToken: Boolean(config.controlToken) },
+    config: { timeoutMs: config.timeoutMs, repeat: run.repeat, ...(run.grep ? { grep: run.grep } : {}), peer: Boolean(config.peerUrl), token: Boolean(config.token), controlToken: Boolean(config.controlToken), forbiddenPrefix: Boolean(config.forbiddenPrefix) },
     results,
     requirements,
     summary: { ...counts, total: results.length, executed, requiredFailures, expectedFailures, stale, schemaViolations: results.filter((r) => r.violations.some((v) => v.direction !== 'out')).length },

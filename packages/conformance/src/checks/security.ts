@@ -53,6 +53,37 @@ export const securityChecks: Check[] = [
       expect(fresh.joined.cursor === 0 && fresh.joined.resyncRequired, 'a never-used session does not join as an empty log', 'cursor 0, fresh snapshot', fresh.joined);
     },
   }),
+  verifies('R6.1', {
+    id: 'auth.forbidden-join-leaks-nothing',
+    title: 'a session the principal may not use is refused the same way whether it exists or not, and nothing of it leaks',
+    requires: ['feature:forbidden-prefix', 'control:session.append'],
+    run: async (ctx) => {
+      const prefix = ctx.config.forbiddenPrefix!;
+      const rand = () => Math.random().toString(36).slice(2, 10);
+      const existing = `${prefix}${rand()}`;
+      const absent = `${prefix}${rand()}`;
+      const seeded = await ctx.append(existing, [messageEvent('secret 1'), messageEvent('secret 2')]);
+      const conn = await ctx.client('outsider');
+      const a = await conn.requestRaw('join', { sessionId: existing, since: 0, epoch: seeded.epoch });
+      const b = await conn.requestRaw('join', { sessionId: absent, since: 0, epoch: seeded.epoch });
+      const ea = expectError(a.payload, 'FORBIDDEN', 'join of a forbidden existing session');
+      const eb = expectError(b.payload, 'FORBIDDEN', 'join of a forbidden unknown session');
+      const scrub = (e: unknown) => JSON.stringify(e).split(existing).join('<id>').split(absent).join('<id>');
+      expect(scrub(ea) === scrub(eb), 'the refusal differs between an existing and an unknown session', 'identical refusals (apart from the id)', { existing: ea, unknown: eb });
+      expect(!JSON.stringify(ea).includes(seeded.epoch) && !JSON.stringify(ea).includes('secret'), 'the refusal leaks session data', 'no epoch or content in the refusal', ea);
+      const leaked = conn.packets.filter((p) => ['joined', 'replay', 'snapshot', 'session.event', 'session.tool'].includes(p.event));
+      expect(leaked.length === 0, 'a refused join still delivered session data', 'no joined, replay, snapshot or frames', leaked.map((p) => p.event));
+      const sendAnswer = await conn.requestRaw('chat.send', { sessionId: existing, text: 'let me in', idempotencyKey: `intrude-${rand()}` });
+      expectError(sendAnswer.payload, 'FORBIDDEN', 'chat.send to a forbidden session');
+      const listed = expectOk(await conn.request('sessions.list', { limit: 1000 }), 'sessions.list');
+      expect(!listed.sessions.some((r) => r.sessionId === existing), 'sessions.list shows a forbidden session', 'the forbidden session not listed', listed.sessions.map((r) => r.sessionId));
+      const rows = conn.packets.filter((p) => p.event === 'sessions.changed' && JSON.stringify(p.payload).includes(existing));
+      expect(rows.length === 0, 'sessions.changed leaked a forbidden session', 'no sessions.changed for it', rows.length);
+      const ctl = await ctx.controller();
+      const head = await ctl.request('join', { sessionId: existing });
+      if (head.ok) expect(head.data.cursor === seeded.cursor, 'the refused chat.send changed the forbidden session', `cursor ${seeded.cursor}`, head.data.cursor);
+    },
+  }),
   verifies('R6.2', {
     id: 'control.disabled-without-token',
     title: 'without the control token every control command answers CONTROL_DISABLED and changes nothing',

@@ -6,6 +6,8 @@ import { runSuite, type SuiteReport } from '../../src/runner.js';
 
 export const TOKEN = 'suite-token';
 export const CONTROL_TOKEN = 'suite-control-token';
+/** Sessions the suite's principal may not use, so per-principal authorisation is exercised. */
+export const FORBIDDEN_PREFIX = 'private-';
 export const BASELINE_FILE = new URL('../reference-baseline.yaml', import.meta.url).pathname;
 
 /** Reference-gateway failures documented in the baseline file (check id -> reason). */
@@ -19,6 +21,7 @@ export function startReference(faults?: GatewayFaults): Promise<Gateway> {
   return createGateway({
     controlToken: CONTROL_TOKEN,
     token: TOKEN,
+    auth: { authorizeSession: (_principal, sessionId) => !sessionId.startsWith(FORBIDDEN_PREFIX) },
     logger: false,
     retention: { maxEvents: 2_000, maxBytes: 2_000_000 },
     diagnosticsIntervalMs: 200,
@@ -27,7 +30,7 @@ export function startReference(faults?: GatewayFaults): Promise<Gateway> {
 }
 
 export function runAgainst(gateway: Gateway, expectedFailures = referenceBaseline): Promise<SuiteReport> {
-  return runSuite({ url: gateway.url, token: TOKEN, controlToken: CONTROL_TOKEN, timeoutMs: 8_000 }, { expectedFailures });
+  return runSuite({ url: gateway.url, token: TOKEN, controlToken: CONTROL_TOKEN, forbiddenPrefix: FORBIDDEN_PREFIX, timeoutMs: 8_000 }, { expectedFailures });
 }
 
 /** Checks that failed (any not-passing, non-skipped verdict), sorted. */
