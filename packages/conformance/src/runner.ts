@@ -94,7 +94,8 @@ export async function discover(config: SuiteConfig): Promise<Discovery> {
   const conn = new Connection('discovery', { url: config.url, auth, log, signal: AbortSignal.timeout(config.timeoutMs) });
   try {
     const hello = await conn.open();
-    if (log.violations.length > 0) throw new ConfigError(`the gateway's hello violates the schema: ${JSON.stringify(log.violations[0]?.issues)}`);
+    const badHello = log.violations.find((v) => v.event === 'hello');
+    if (badHello) throw new ConfigError(`the gateway's hello violates the schema: ${JSON.stringify(badHello.issues)}`);
     const controlCommands = hello.control.enabled ? [...hello.control.commands] : [];
     let capabilities: string[] | undefined;
     if (controlCommands.includes('capabilities')) {

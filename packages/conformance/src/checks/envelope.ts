@@ -102,7 +102,7 @@ export const envelopeChecks: Check[] = [
     id: 'cursor.since-string',
     title: 'since "5" (a string) is INVALID_MESSAGE at /since, never coerced',
     requires: ['control:session.append'],
-    run: (ctx) => rejectsBadJoin(ctx, since('2'), '/since', 'join with since "2"'),
+    run: (ctx) => rejectsBadJoin(ctx, since('5'), '/since', 'join with since "5"'),
   }),
   verifies('R1.3', {
     id: 'cursor.since-float',

@@ -217,11 +217,12 @@ export class Connection {
   /** Connect and wait for `hello`. A refusal is a check failure naming what the gateway said. */
   async open(): Promise<Hello> {
     this.socket.connect();
-    const outcome = await this.waitUntil('hello', () => (this.hello ? 'hello' : this.refusal ? 'refused' : undefined));
+    // An invalid hello still ends the wait: its schema violation is already recorded and judged.
+    const outcome = await this.waitUntil('hello', () => (this.packets.some((p) => p.event === 'hello') ? 'hello' : this.refusal ? 'refused' : undefined));
     if (outcome === 'refused') {
       throw new CheckFailure(`the gateway refused connection ${this.name}: ${this.refusal?.message}`, ['hello'], this.refusal);
     }
-    return this.hello!;
+    return this.hello ?? (this.packets.find((p) => p.event === 'hello')!.payload as Hello);
   }
 
   /** Connect expecting the handshake to be refused; returns what the gateway answered. */
