@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Files share a worker's module cache: the schema's validators compile once per worker, not per file.
+    isolate: false,
   },
 });

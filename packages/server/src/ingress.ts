@@ -74,7 +74,7 @@ export function checkRequest<E extends RequestName>(
   }
   const size = jsonBytes(payload);
   if (size === undefined) {
-    return { ok: false, error: invalidMessageError(event, [{ path: '', message: 'must be a JSON object', keyword: 'type' }]) };
+    return { ok: false, error: invalidMessageError(event, [{ path: '', message: 'must be a JSON object (this one is nested too deeply to encode)', keyword: 'type' }]) };
   }
   if (size > options.maxPayloadBytes) {
     return {

@@ -1,6 +1,7 @@
 import { ErrorCodes, REQUEST_NAMES, Requests, validate, type RequestName } from '@agent-gateway/schema';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Gateway } from '../src/index.js';
 import { messages } from './helpers/events.js';
 import { createHarness } from './helpers/wire.js';
@@ -108,5 +109,39 @@ describe('bad-input fuzzing (R1.2, R1.6, R6.3)', () => {
     // Still fully working: a fresh client can join and resume.
     const fresh = await h.client(gw);
     expect(await fresh.request('join', { sessionId: 'fz', since: 5, epoch: (before.fz as { head: { epoch: string } }).head.epoch })).toMatchObject({ ok: true, data: { resyncRequired: false } });
+  });
+});
+
+describe('raw Socket.IO packets no client library would send', () => {
+  it('answers absurdly deep nesting with INVALID_MESSAGE and stays up', async () => {
+    const gw = await h.start();
+    const probe = await h.client(gw);
+    const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const received: string[] = [];
+    let onMessage: (() => void) | undefined;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      received.push(text);
+      if (text.startsWith('0')) ws.send('40');
+      onMessage?.();
+    });
+    const until = (test: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out; got ${received.map((r) => r.slice(0, 40)).join(' | ')}`)), 10_000);
+        onMessage = () => test() && (clearTimeout(timer), resolve());
+        onMessage();
+      });
+    await until(() => received.some((r) => r.startsWith('42["hello"')));
+    const depth = 200_000;
+    ws.send(`420["join",${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}]`);
+    ws.send(`421["join",{"sessionId":"s","since":${'['.repeat(depth)}${']'.repeat(depth)}}]`);
+    ws.send('422[7,{"x":1}]');
+    await until(() => ['430', '431', '432'].every((id) => received.some((r) => r.startsWith(id))));
+    expect(received.find((r) => r.startsWith('430'))).toContain('INVALID_MESSAGE');
+    expect(received.find((r) => r.startsWith('431'))).toContain('INVALID_MESSAGE');
+    expect(received.find((r) => r.startsWith('432'))).toContain('UNKNOWN_EVENT');
+    ws.close();
+    expect((await probe.request('sessions.list', {})).ok).toBe(true);
+    expect(gw.core.sessions.size).toBe(0);
   });
 });

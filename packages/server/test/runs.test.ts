@@ -51,6 +51,28 @@ describe('chat.send and the idempotency guard (R4.3)', () => {
     expect(later.run.runId).not.toBe(first.run.runId);
   });
 
+  it('internal cleanup follows a terminal run after cleanup.delay, and keeps the run answerable', () => {
+    vi.useFakeTimers();
+    const runs = new RunRegistry({ idempotencyWindowMs: 60_000 });
+    const cleaned: string[] = [];
+    runs.onCleanup((run) => cleaned.push(run.runId));
+    runs.cleanupDelayMs = 5_000;
+    const { run } = runs.create({ sessionId: 's', trigger: 'chat', idempotencyKey: 'k', scopedSocketId: 'sock' });
+    runs.markRunning(run);
+    runs.finish(run, 'completed');
+    expect(run.status).toBe('completed');
+    vi.advanceTimersByTime(4_999);
+    expect(cleaned).toEqual([]);
+    expect(runs.isScoped(run.runId, 'sock')).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(cleaned).toEqual([run.runId]);
+    expect(runs.isScoped(run.runId, 'sock')).toBe(false);
+    expect(runs.getInSession('s', run.runId)?.status).toBe('completed');
+    runs.finish(run, 'failed');
+    expect(run.status).toBe('completed');
+    runs.close();
+  });
+
   it('logs message, run.start, chunks, tool phases, stream.end, response, run.end in that order', async () => {
     const gw = await h.start({ agent: fastDemo() });
     const c = await h.client(gw);

@@ -1,3 +1,4 @@
+import { Requests, ServerEvents, validate, type RequestName, type RequestParams, type ServerEventName } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDemoAgent } from '../src/index.js';
 import { assertGapless, createHarness } from './helpers/wire.js';
@@ -27,5 +28,42 @@ describe('core gateway', () => {
     expect(resumed).toMatchObject({ ok: true, data: { resyncRequired: false, cursor: last } });
     await b.rec.untilSeq('s1', last);
     expect(assertGapless(b.rec.frames('s1'), 3)).toBe(last);
+  });
+});
+
+describe('everything the gateway emits validates against the schema (R1.1)', () => {
+  it('hello, joined, replay, snapshot, session.event, session.tool, sessions.changed, protocol.error and every ack', async () => {
+    const gw = await h.start({ controlToken: 'ctl', agent: createDemoAgent({ chunkDelayMs: 0, toolDelayMs: 0 }) });
+    const a = await h.client(gw);
+    const b = await h.client(gw, { controlToken: 'ctl' });
+    const acks: Array<[RequestName, unknown]> = [];
+    const ask = async <E extends RequestName>(c: typeof a, event: E, params: RequestParams<E>) => {
+      const result = await c.request(event, params);
+      acks.push([event, result]);
+      return result;
+    };
+    const joined = await ask(a, 'join', { sessionId: 'v' });
+    await ask(b, 'join', { sessionId: 'v' });
+    await ask(a, 'chat.send', { sessionId: 'v', text: 'validate me', idempotencyKey: 'v1' });
+    await b.rec.untilEvent('v', (f) => f.event.type === 'run.end');
+    if (!joined.ok) throw new Error();
+    await ask(b, 'join', { sessionId: 'v', since: 0, epoch: joined.data.epoch });
+    await ask(b, 'sessions.list', {});
+    await ask(b, 'diagnostics.get', {});
+    await ask(b, 'control', { type: 'capabilities' });
+    await ask(a, 'control', { type: 'capabilities' });
+    await ask(a, 'chat.abort', { sessionId: 'v', runId: 'run-none' });
+    a.raw('bogus');
+    await a.rec.event('protocol.error');
+    const packets = [...a.rec.packets, ...b.rec.packets];
+    expect(new Set(packets.map((p) => p.event))).toEqual(new Set(['hello', 'joined', 'snapshot', 'replay', 'session.event', 'session.tool', 'sessions.changed', 'protocol.error']));
+    for (const p of packets) {
+      const check = validate(ServerEvents[p.event as ServerEventName].payload, p.args[0]);
+      expect(check.ok, `${p.event}: ${JSON.stringify(check.ok ? '' : check.issues)}`).toBe(true);
+    }
+    for (const [event, result] of acks) {
+      const check = validate(Requests[event].result, result);
+      expect(check.ok, `${event}: ${JSON.stringify(check.ok ? '' : check.issues)}`).toBe(true);
+    }
   });
 });
