@@ -52,7 +52,9 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
   const delayThresholdMs = options.delayThresholdMs ?? 200;
   const now = options.now ?? Date.now;
   const queuedWork = options.queuedWork ?? (() => ({ active: 0, waiting: 0, queued: 0 }));
-  let backoffMs = options.backoffMs ?? 60_000;
+  const backoffMs = options.backoffMs ?? 60_000;
+  /** Window length while pressure is simulated (control pressure.set may choose its own). */
+  let simulatedBackoffMs = backoffMs;
 
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -91,7 +93,7 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
   }
 
   function openWindow(): void {
-    const until = now() + backoffMs;
+    const until = now() + (simulated ? simulatedBackoffMs : backoffMs);
     backoffUntil = backoffUntil === null ? until : Math.max(backoffUntil, until);
   }
 
@@ -141,7 +143,7 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
     },
     sample: () => sample(),
     simulate(on, windowMs) {
-      if (windowMs !== undefined) backoffMs = windowMs;
+      simulatedBackoffMs = windowMs ?? backoffMs;
       simulated = on;
       if (on) openWindow();
       // Ending a simulation closes its window at once, so a suite does not wait out 60 s.

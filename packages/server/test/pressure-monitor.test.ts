@@ -79,6 +79,16 @@ describe('pressure monitor', () => {
     expect(changes).toEqual([true, false]);
   });
 
+  it('keeps the configured window for real pressure after a simulation chose its own', () => {
+    const m = make(60_000);
+    m.simulate(true, 2_000);
+    m.simulate(false);
+    delayMs = 500;
+    work.queued = 1;
+    vi.advanceTimersByTime(1_000);
+    expect(m.state().backoffUntil).toBe(1_001_000 + 60_000);
+  });
+
   it('counts mirror decisions', () => {
     const m = make();
     m.recordMirror('deliver');
