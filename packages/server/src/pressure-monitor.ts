@@ -164,7 +164,8 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
       return {
         active: work.active,
         waiting: work.waiting,
-        queued: work.queued,
+        // A simulation reports what it stands for: pressure with queued work.
+        queued: simulated ? Math.max(1, work.queued) : work.queued,
         eventLoopDelayMs: Math.max(0, Number.isFinite(lastDelayMs) ? lastDelayMs : 0),
         backoffActive: active,
         backoffUntil: active ? backoffUntil : null,

@@ -148,16 +148,18 @@ export class RunExecutor {
   private async end(session: Session, run: RunRecord, status: 'completed' | 'aborted' | 'failed', error: WireError | undefined, tail: SessionEvent[]): Promise<void> {
     const { sessions, runs } = this.deps;
     if (tail.length > 0) await sessions.append(session, tail);
-    runs.finish(run, status, error);
     if (this.deps.faults?.reviveActiveRunAfterTerminal) {
       // Deliberately broken variant (the seed bug): run.end and the terminal broadcast go out while
-      // the projection still shows the run active; sessions.list reports it active until cleanup.
+      // the projection still shows the run active; sessions.list reports it active until cleanup,
+      // which is scheduled only afterwards so it always gets the last word.
       await sessions.append(session, [{ type: 'run.end', runId: run.runId, status, ...(error ? { error } : {}), at: this.now() }]);
       const stale = session.row;
       sessions.updateRow(session, { status, hasActiveRun: false, activeRunId: null, lastRunId: run.runId }, 'run.end');
       session.row = { ...stale, revision: session.row.revision };
+      runs.finish(run, status, error);
       return;
     }
+    runs.finish(run, status, error);
     const stillActive = runs.activeRuns(session.id).filter((r) => r.runId !== run.runId);
     const next = stillActive[0];
     if (next) sessions.updateRow(session, { status: next.status, hasActiveRun: true, activeRunId: next.runId, lastRunId: run.runId }, 'run.end', false);

@@ -100,6 +100,17 @@ describe('active-run projection and the terminal sessions.changed', () => {
     console.info(`[projection fault] ${result.revived.length}/${result.runs} lists showed the finished run active`);
   }, 60_000);
 
+  it('fault reviveActiveRunAfterTerminal still lets cleanup clear the row in the end', async () => {
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, faults: { reviveActiveRunAfterTerminal: true } });
+    const driver = await h.client(gw, { controlToken: 'ctl' });
+    await driver.request('control', { type: 'cleanup.delay', ms: 0 });
+    const script = await driver.request('control', { type: 'run.script', sessionId: 'stale', steps: [] });
+    if (!script.ok || !script.data.runId) throw new Error('run.script failed');
+    await driver.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.end');
+    const list = await driver.request('sessions.list', {});
+    expect(list).toMatchObject({ ok: true, data: { sessions: [expect.objectContaining({ sessionId: 'stale', status: 'completed', hasActiveRun: false, activeRunId: null })] } });
+  });
+
   it('keeps the idempotency guard through cleanup and answers an abort of a finished run as a no-op', async () => {
     const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, agent: createDemoAgent({ chunkDelayMs: 0, toolDelayMs: 0 }) });
     const a = await h.client(gw, { controlToken: 'ctl' });
