@@ -1,0 +1,56 @@
+/**
+ * The requirements manifest: one entry per numbered requirement of the protocol brief, in our own
+ * condensed words. Checks cite these IDs; the coverage test keeps both sides in step.
+ */
+export type RequirementLevel = 'MUST' | 'SHOULD';
+
+export interface Requirement {
+  id: string;
+  section: string;
+  level: RequirementLevel;
+  text: string;
+}
+
+export const Requirements = [
+  { id: 'R1.1', section: 'Envelope and validation', level: 'MUST', text: 'Every message in both directions has a schema; implementations derive their types from it.' },
+  { id: 'R1.2', section: 'Envelope and validation', level: 'MUST', text: 'Every inbound message is validated at ingress; an invalid one gets a structured error (code, message, JSON paths), changes no state, and the connection stays usable.' },
+  { id: 'R1.3', section: 'Envelope and validation', level: 'MUST', text: 'Client-controlled numbers (cursors, limits) are integers in range; a string, float, negative or huge value is a protocol error, never a crash or coercion.' },
+  { id: 'R1.4', section: 'Envelope and validation', level: 'MUST', text: 'The protocol version is negotiated at connect and join; an unsupported major is refused with an error naming the supported range.' },
+  { id: 'R1.5', section: 'Envelope and validation', level: 'MUST', text: 'Requests are answered through acknowledgements with one result shape: ok + data, or not ok + error.' },
+  { id: 'R1.6', section: 'Envelope and validation', level: 'MUST', text: 'Unknown events and oversized payloads get a structured error as well.' },
+  { id: 'R2.1', section: 'Join, resume and replay', level: 'MUST', text: 'Every frame emitted for a session (live or replayed, chunks and tool mirrors included) carries seq and epoch at the top level; a frame withheld on purpose never looks like loss.' },
+  { id: 'R2.2', section: 'Join, resume and replay', level: 'MUST', text: 'The session log is bounded by count and bytes; the gateway always knows oldestCursor, the oldest seq it can replay.' },
+  { id: 'R2.3', section: 'Join, resume and replay', level: 'MUST', text: 'join { sessionId, since?, epoch? } is answered by joined { sessionId, epoch, cursor, oldestCursor, resyncRequired } with cursor the head seq.' },
+  { id: 'R2.4', section: 'Join, resume and replay', level: 'MUST', text: 'resyncRequired is true exactly when gapless replay is impossible: replay is possible iff the epoch matches and oldestCursor - 1 <= since <= cursor; a join without since gets a snapshot; never a partial replay.' },
+  { id: 'R2.5', section: 'Join, resume and replay', level: 'MUST', text: 'Otherwise every event of (since, cursor] is replayed in order, then live events from cursor + 1: no gap, duplicate or reordering, even while the session streams.' },
+  { id: 'R2.6', section: 'Join, resume and replay', level: 'MUST', text: 'Stream chunks never push durable events out of the replay window; anything compacted is announced, not silently skipped.' },
+  { id: 'R2.7', section: 'Join, resume and replay', level: 'MUST', text: 'A snapshot rebuilds the view: session state, messages, the active run and the retained durable events.' },
+  { id: 'R3.1', section: 'Tool mirrors under pressure', level: 'MUST', text: 'Tool calls have phases start, update and terminal end/error/result; run-scoped subscribers receive all of them.' },
+  { id: 'R3.2', section: 'Tool mirrors under pressure', level: 'MUST', text: 'Other clients of the session receive session.tool mirrors.' },
+  { id: 'R3.3', section: 'Tool mirrors under pressure', level: 'MUST', text: 'The gateway measures its pressure and, while pressured with queued work, enters a bounded, configurable back-off window.' },
+  { id: 'R3.4', section: 'Tool mirrors under pressure', level: 'MUST', text: 'During back-off non-terminal mirrors are suppressed; terminal mirrors and all run-scoped tool events are still delivered.' },
+  { id: 'R3.5', section: 'Tool mirrors under pressure', level: 'SHOULD', text: 'Pressure is observable: active, waiting, queued, event-loop delay, back-off active, mirrors suppressed.' },
+  { id: 'R4.1', section: 'Active runs and session lists', level: 'MUST', text: 'sessions.list rows carry status and an explicit boolean hasActiveRun; sessions.changed is broadcast on every change.' },
+  { id: 'R4.2', section: 'Active runs and session lists', level: 'MUST', text: 'The active-run projection is cleared before the terminal sessions.changed; a later sessions.list never shows the finished run active, even during cleanup.' },
+  { id: 'R4.3', section: 'Active runs and session lists', level: 'MUST', text: 'A repeated chat.send with the same idempotency key returns the original run and starts nothing; aborting a finished run is a clean no-op.' },
+  { id: 'R4.4', section: 'Active runs and session lists', level: 'MUST', text: 'hasActiveRun is authoritative for non-terminal rows; a terminal row is never active.' },
+  { id: 'R5.1', section: 'Heartbeats and busy lanes', level: 'MUST', text: "Heartbeat turns, periodic or woken by system events, run in the session's lane." },
+  { id: 'R5.2', section: 'Heartbeats and busy lanes', level: 'MUST', text: 'A heartbeat on a busy lane is skipped with reason session-busy (not requests-in-flight), retried for that session only, and never interrupts the active run.' },
+  { id: 'R5.3', section: 'Heartbeats and busy lanes', level: 'MUST', text: 'Skipped heartbeats consume no queued system events; they are delivered once the lane is idle; a busy session never delays other sessions.' },
+  { id: 'R5.4', section: 'Heartbeats and busy lanes', level: 'SHOULD', text: 'Heartbeat outcomes (status and reason) are observable.' },
+  { id: 'R6.1', section: 'Security and robustness', level: 'MUST', text: 'Connections authenticate in the handshake; joins are authorised per principal; a refusal leaks nothing.' },
+  { id: 'R6.2', section: 'Security and robustness', level: 'MUST', text: 'Test-control surfaces are off by default and guarded when on.' },
+  { id: 'R6.3', section: 'Security and robustness', level: 'MUST', text: 'No input, however malformed or large, crashes the gateway or corrupts a session log.' },
+  { id: 'R7.1', section: 'Scale', level: 'MUST', text: 'One process runs with an embedded in-memory log by default.' },
+  { id: 'R7.2', section: 'Scale', level: 'SHOULD', text: 'Several gateway processes share sessions; a client resumes on another node with the same guarantees.' },
+  { id: 'R8.1', section: 'Conformance control', level: 'MUST', text: 'What the public protocol cannot cause is asked through a guarded control surface that advertises the commands it supports.' },
+  { id: 'R8.2', section: 'Conformance control', level: 'MUST', text: 'A check whose control command is missing fails as not testable; it is never passed or silently skipped.' },
+] as const satisfies readonly Requirement[];
+
+export type RequirementId = (typeof Requirements)[number]['id'];
+
+const byId = new Map<string, Requirement>(Requirements.map((r) => [r.id, r]));
+
+export function findRequirement(id: string): Requirement | undefined {
+  return byId.get(id);
+}

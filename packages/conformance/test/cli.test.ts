@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Gateway, GatewayFaults } from '@agent-gateway/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli-main.js';
+import type { SuiteReport } from '../src/runner.js';
+import { BASELINE_FILE, CONTROL_TOKEN, TOKEN, startReference } from './helpers/gateway.js';
+
+const SUITE_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const SERVER_CLI = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'conformance-cli-'));
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI in this process (same code as the bin, without a node start-up per case). */
+async function cliInProcess(args: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  return { code, stdout, stderr };
+}
+
+/** Run the conformance CLI as a child process and collect everything it prints. */
+function cli(args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SUITE_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the CLI against the reference gateway running as its own process', () => {
+  let server: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    server = spawn(process.execPath, [SERVER_CLI, 'serve', '--port', '0', '--token', TOKEN, '--conformance-token', CONTROL_TOKEN, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    url = await new Promise<string>((resolve, reject) => {
+      let buffered = '';
+      server.stdout!.on('data', (chunk) => {
+        buffered += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(buffered);
+        if (match) resolve(match[1]!);
+      });
+      server.once('exit', (code) => reject(new Error(`gateway exited ${code}`)));
+    });
+  });
+
+  afterAll(() => {
+    server?.kill('SIGTERM');
+  });
+
+  it('passes the whole suite (exit 0) and writes a JSON report with run info', async () => {
+    const out = join(tmp, 'report.json');
+    const run = await cli(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--reporter', 'json', '--out', out, '--expected-failures', BASELINE_FILE]);
+    expect(run.stderr).toContain('exit code 0');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as SuiteReport;
+    expect(report.suite).toMatchObject({ name: '@agent-gateway/conformance', protocolVersion: '1.0' });
+    expect(report.gateway).toMatchObject({ name: 'agent-gateway-reference', protocolVersion: '1.0', controlEnabled: true });
+    expect(report.gateway.controlCommands.length).toBeGreaterThan(5);
+    // Skipped: the two multi-node checks (no --peer-url) and per-principal authorisation (no --forbidden-prefix).
+    expect(report.results.filter((r) => r.verdict === 'skipped').map((r) => r.id).sort()).toEqual(['auth.forbidden-join-leaks-nothing', 'scale.peer-live-fanout', 'scale.peer-resume']);
+    expect(report.summary.executed).toBe(report.summary.total - 3);
+  }, 120_000);
+
+  it('prints progress and the pretty summary, and junit on demand', async () => {
+    const pretty = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'R2.4']);
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).toMatch(/\[ ?1\/9\] PASS +resume\.since-oldest-minus-two \(R2\.4\)/);
+    expect(pretty.stdout).toContain('9 checks: 9 passed');
+    const junit = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'join.joined-shape', '--reporter', 'junit']);
+    expect(junit.stdout).toContain('<testcase classname="R2.3" name="join.joined-shape');
+  }, 60_000);
+
+  it('a check without its control command is not testable and fails the run (exit 1)', async () => {
+    const run = await cliInProcess(['--url', url, '--token', TOKEN, '--grep', 'resume.since-ahead']);
+    expect(run.stdout).toMatch(/NOT TESTABLE +resume\.since-ahead \(R2\.4\).*no control token/);
+    expect(run.code).toBe(1);
+  }, 30_000);
+
+  it('a listed expected failure that passes is a stale baseline (exit 1)', async () => {
+    const file = join(tmp, 'stale.yaml');
+    writeFileSync(file, '- id: join.joined-shape\n  reason: believed broken\n');
+    const run = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'join.joined-shape', '--expected-failures', file]);
+    expect(run.stdout).toContain('STALE');
+    expect(run.code).toBe(1);
+  }, 30_000);
+
+  it('--repeat runs every check n times', async () => {
+    const run = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'join.empty-session', '--repeat', '3', '--reporter', 'json']);
+    const report = JSON.parse(run.stdout) as SuiteReport;
+    expect(report.results[0]!.attempts).toEqual(['passed', 'passed', 'passed']);
+    expect(run.code).toBe(0);
+  }, 30_000);
+});
+
+describe('CLI configuration errors exit 2', () => {
+  it('without --url', async () => {
+    expect((await cliInProcess([])).code).toBe(2);
+  });
+  it('when no check matches --grep (zero checks would run)', async () => {
+    expect((await cliInProcess(['--url', 'http://127.0.0.1:9', '--grep', 'no-such-check-anywhere'])).code).toBe(2);
+  });
+  it('when the gateway is unreachable', async () => {
+    const run = await cliInProcess(['--url', 'http://127.0.0.1:9', '--timeout', '2000']);
+    expect(run.stderr).toContain('cannot reach a gateway');
+    expect(run.code).toBe(2);
+  }, 20_000);
+  it('for an unknown option', async () => {
+    expect((await cliInProcess(['--url', 'http://127.0.0.1:9', '--bogus'])).code).toBe(2);
+  });
+  it('--list prints every check with its requirement', async () => {
+    const run = await cliInProcess(['--list']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^resume\.since-oldest-minus-one\tR2\.4\tMUST\t/m);
+  });
+});
+
+describe('the CLI names the broken requirement of a mutant gateway (exit 1)', () => {
+  // The first two run the real bin as a child process, the others the same code in-process.
+  const cases: [keyof GatewayFaults, string, RegExp, typeof cli][] = [
+    ['resyncAtOldestMinusOne', 'R2.4', /FAIL +resume\.since-oldest-minus-one \(R2\.4\)/, cli],
+    ['heartbeatGlobalSkipReason', 'R5.2', /FAIL +heartbeat\.busy-lane-session-busy \(R5\.2\)/, cli],
+    ['omitSeqOnChunks', 'R2.1', /FAIL +frames\.seq-epoch-on-every-frame \(R2\.1\)/, cliInProcess],
+    ['reviveActiveRunAfterTerminal', 'R4.2', /FAIL +sessions\.terminal-list-not-active \(R4\.2\)/, cliInProcess],
+  ];
+  for (const [fault, requirement, line, run_] of cases) {
+    it(`${fault} -> ${requirement}`, async () => {
+      const gateway: Gateway = await startReference({ [fault]: true });
+      try {
+        const run = await run_(['--url', gateway.url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', requirement]);
+        expect(run.stdout).toMatch(line);
+        expect(run.stdout).toContain('expected (any of):');
+        expect(run.stdout).toContain('wire log:');
+        expect(run.code).toBe(1);
+      } finally {
+        await gateway.close();
+      }
+    }, 60_000);
+  }
+});

@@ -1,0 +1,63 @@
+import type { GatewayFaults } from '@agent-gateway/server';
+import { describe, expect, it } from 'vitest';
+import { failingIds, referenceBaseline, runAgainst, startReference } from './helpers/gateway.js';
+
+/**
+ * One deliberately broken reference gateway per fault. For each, the exact set of checks that must
+ * fail (beyond the reference baseline): the named catchers of the bug, plus checks that fail as a
+ * consequence (a chunk frame without seq violates the schema in every check that streams).
+ */
+const MUTANTS: Record<keyof GatewayFaults, string[]> = {
+  resyncAtOldestMinusOne: ['resume.since-oldest-minus-one', 'schema.hello-valid'],
+  replayNothingWhenAhead: ['resume.since-ahead'],
+  partialReplayWhenTooOld: ['resume.since-oldest-minus-two'],
+  omitSeqOnChunks: [
+    'frames.seq-epoch-on-every-frame',
+    'frames.seq-on-replayed-chunks',
+    'heartbeat.busy-run-not-interrupted',
+    'resume.join-during-stream-fresh',
+    'resume.join-during-stream-since',
+    'retention.chunk-flood-keeps-durable',
+    'retention.stream-end-carries-text',
+    'runs.abort-finished-noop',
+    'runs.idempotent-chat-send',
+    'sessions.changed-broadcast',
+    'sessions.run-end-before-terminal-broadcast',
+    'sessions.terminal-list-not-active',
+    'snapshot.active-run',
+  ],
+  dropTerminalMirrorsUnderPressure: ['diagnostics.pressure-observable', 'pressure.suppression-announced', 'pressure.terminal-mirrors-delivered'],
+  reviveActiveRunAfterTerminal: ['sessions.terminal-list-not-active'],
+  heartbeatInterruptsBusyLane: [
+    'heartbeat.busy-lane-session-busy',
+    'heartbeat.busy-retried',
+    'heartbeat.busy-run-not-interrupted',
+    'heartbeat.outcomes-observable',
+    'heartbeat.system-events-kept-while-busy',
+  ],
+  heartbeatGlobalSkipReason: [
+    'heartbeat.busy-lane-session-busy',
+    'heartbeat.busy-retried',
+    'heartbeat.busy-run-not-interrupted',
+    'heartbeat.outcomes-observable',
+    'heartbeat.system-events-kept-while-busy',
+  ],
+  unvalidatedSince: ['cursor.since-above-safe-integer', 'cursor.since-float', 'cursor.since-huge', 'cursor.since-negative', 'cursor.since-string', 'robustness.malformed-flood'],
+};
+
+describe('broken gateways are caught by named checks', () => {
+  for (const [fault, expected] of Object.entries(MUTANTS)) {
+    it(`${fault} fails exactly ${expected.join(', ')}`, async () => {
+      const gateway = await startReference({ [fault]: true });
+      try {
+        const report = await runAgainst(gateway);
+        const failing = failingIds(report).filter((id) => !referenceBaseline.has(id));
+        expect(failing).toEqual([...expected].sort());
+        expect(report.exitCode).toBe(1);
+        expect(report.summary.error).toBe(0);
+      } finally {
+        await gateway.close();
+      }
+    }, 120_000);
+  }
+});
