@@ -16,6 +16,7 @@ export {
   suiteVersion,
   ConfigError,
   type Verdict,
+  type CheckAttempt,
   type CheckResult,
   type SuiteReport,
   type RequirementSummary,

@@ -11,11 +11,8 @@ import { findRequirement, Requirements, type RequirementLevel } from './requirem
 
 export type Verdict = 'passed' | 'failed' | 'not-testable' | 'skipped' | 'error' | 'flaky';
 
-export interface CheckResult {
-  id: string;
-  title: string;
-  requirements: string[];
-  level: RequirementLevel;
+/** The outcome of one execution of a check. */
+export interface CheckAttempt {
   verdict: Verdict;
   message?: string;
   expected?: string[];
@@ -25,6 +22,14 @@ export interface CheckResult {
   violations: SchemaViolation[];
   wireLog: string[];
   durationMs: number;
+}
+
+/** The verdict of a check over all its attempts (more than one with --repeat). */
+export interface CheckResult extends CheckAttempt {
+  id: string;
+  title: string;
+  requirements: string[];
+  level: RequirementLevel;
   attempts: Verdict[];
   /** Listed in the expected-failures file (with its reason). */
   expectedFailure?: string;
@@ -111,16 +116,6 @@ export async function discover(config: SuiteConfig): Promise<Discovery> {
   }
 }
 
-interface Attempt {
-  verdict: Verdict;
-  message?: string;
-  expected?: string[];
-  actual?: unknown;
-  notes: string[];
-  violations: SchemaViolation[];
-  wireLog: string[];
-  durationMs: number;
-}
 
 function unmet(check: Check, config: SuiteConfig, discovery: Discovery): { verdict: 'not-testable' | 'skipped'; message: string } | undefined {
   for (const need of check.requires ?? []) {
@@ -138,7 +133,7 @@ function unmet(check: Check, config: SuiteConfig, discovery: Discovery): { verdi
   return undefined;
 }
 
-async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery): Promise<Attempt> {
+async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery): Promise<CheckAttempt> {
   const log = new WireLog();
   const budget = config.timeoutMs * (check.timeoutFactor ?? 1);
   const controller = new AbortController();
@@ -147,7 +142,7 @@ async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery):
   const timer = setTimeout(() => controller.abort(), budget);
   const ctx = new CheckContext(config, discovery, log, controller.signal, check.id, budget);
   const started = performance.now();
-  let attempt: Omit<Attempt, 'notes' | 'violations' | 'wireLog' | 'durationMs'>;
+  let attempt: Omit<CheckAttempt, 'notes' | 'violations' | 'wireLog' | 'durationMs'>;
   let hardStop: NodeJS.Timeout | undefined;
   try {
     // Waits end at the budget through the abort signal; the race is a backstop for a check stuck elsewhere.
@@ -206,7 +201,7 @@ export async function runSuite(config: SuiteConfig, options: RunOptions = {}): P
     if (missing) {
       result = { ...base, verdict: missing.verdict, message: missing.message, notes: [], violations: [], wireLog: [], durationMs: 0, attempts: [missing.verdict] };
     } else {
-      const attempts: Attempt[] = [];
+      const attempts: CheckAttempt[] = [];
       for (let i = 0; i < repeat; i++) attempts.push(await runOnce(check, config, discovery));
       const verdicts = attempts.map((a) => a.verdict);
       const distinct = new Set(verdicts);

@@ -73,6 +73,9 @@ async function main(argv: string[]): Promise<number> {
     logger,
   });
   process.stdout.write(`Agent Gateway listening on ${gateway.url}\n`);
+  if (values['conformance-token']) {
+    process.stdout.write('Conformance control surface enabled for connections presenting the --conformance-token value\n');
+  }
   const stop = () => {
     void gateway.close().then(() => process.exit(0));
   };
