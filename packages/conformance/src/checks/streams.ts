@@ -1,5 +1,6 @@
-import { isDurableEvent, type SessionEvent, type Snapshot } from '@agent-gateway/schema';
+import { isDurableEvent, type ScriptStep, type SessionEvent, type Snapshot } from '@agent-gateway/schema';
 import { verifies, type Check } from '../check.js';
+import type { CheckContext } from '../context.js';
 import { expect } from '../harness/assert.js';
 import type { ObservedFrame } from '../harness/connection.js';
 import { judgeSequence } from '../harness/sequence.js';
@@ -15,6 +16,23 @@ function expectGapless(frames: readonly ObservedFrame[], after: number, epoch: s
 
 function maxSeq(frames: readonly ObservedFrame[]): number {
   return frames.reduce((m, f) => (typeof f.frame.seq === 'number' && f.frame.seq > m ? f.frame.seq : m), 0);
+}
+
+/**
+ * A run that streams 50 chunks, then waits at gate "go" before 3000 more (then `tail`), with a
+ * watcher that has already seen 30 frames. Releasing the gate and joining right away makes the join
+ * land mid-stream, which is the replay -> live handoff under test.
+ */
+async function streamPausedAtGate(ctx: CheckContext, text: string, tail: ScriptStep[] = []) {
+  const seeded = await seededSession(ctx, 2);
+  const watcher = await joinedClient(ctx, 'watcher', seeded.sessionId);
+  const ctl = await ctx.controller();
+  await joinOk(ctl, { sessionId: seeded.sessionId });
+  const steps: ScriptStep[] = [{ type: 'chunks', count: 50, text }, { type: 'hold', gate: 'go' }, { type: 'chunks', count: 3000, text }, ...tail];
+  const runId = await scriptRun(ctx, seeded.sessionId, steps);
+  await watcher.conn.waitForFrame(seeded.sessionId, 'the 30th streamed frame', (f) => f.frame.seq >= seeded.cursor + 30);
+  const release = () => ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'go' });
+  return { seeded, watcher, runId, release };
 }
 
 export const streamChecks: Check[] = [
@@ -69,15 +87,9 @@ export const streamChecks: Check[] = [
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
     run: async (ctx) => {
-      const seeded = await seededSession(ctx, 2);
-      const watcher = await joinedClient(ctx, 'watcher', seeded.sessionId);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
-      // Stream a little, pause at a gate, then release a long stream and join right away, so the join lands mid-stream.
-      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 50, text: 'stream ' }, { type: 'hold', gate: 'go' }, { type: 'chunks', count: 3000, text: 'stream ' }, toolStep('ds', 'start'), toolStep('ds', 'end')]);
-      await watcher.conn.waitForFrame(seeded.sessionId, 'the 30th streamed frame', (f) => f.frame.seq >= seeded.cursor + 30);
+      const { seeded, watcher, runId, release } = await streamPausedAtGate(ctx, 'stream ', [toolStep('ds', 'start'), toolStep('ds', 'end')]);
       const since = maxSeq(watcher.conn.frames(seeded.sessionId));
-      await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'go' });
+      await release();
       const joiner = await ctx.client('joiner');
       const outcome = await joinOk(joiner, { sessionId: seeded.sessionId, since, epoch: seeded.epoch });
       expect(outcome.joined.resyncRequired === false, 'a join with a recent since during streaming was answered with a resync', 'resyncRequired false', outcome.joined);
@@ -93,13 +105,8 @@ export const streamChecks: Check[] = [
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
     run: async (ctx) => {
-      const seeded = await seededSession(ctx, 2);
-      const watcher = await joinedClient(ctx, 'watcher', seeded.sessionId);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
-      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 50, text: 'fresh ' }, { type: 'hold', gate: 'go' }, { type: 'chunks', count: 3000, text: 'fresh ' }]);
-      await watcher.conn.waitForFrame(seeded.sessionId, 'the 30th streamed frame', (f) => f.frame.seq >= seeded.cursor + 30);
-      await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'go' });
+      const { seeded, runId, release } = await streamPausedAtGate(ctx, 'fresh ');
+      await release();
       const joiner = await ctx.client('joiner');
       const outcome = await joinOk(joiner, { sessionId: seeded.sessionId });
       expect(outcome.snapshots.length === 1, 'a fresh join did not get exactly one snapshot', 'one snapshot', outcome.snapshots.length);
