@@ -15,7 +15,13 @@ describe('inbound validation', () => {
   });
 
   it('accepts a valid message', () => {
-    expect(validateInbound('x', 'SessionsListParams', { limit: 3 })).toEqual({ ok: true });
+    expect(validateInbound('x', 'SessionsListResult', { ok: true, data: { sessions: [] } })).toEqual({ ok: true });
+  });
+
+  it('reports a schema the client never receives as a caller error', () => {
+    const result = validateInbound('x', 'SessionsListParams' as never, { limit: 3 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('INVALID_ARGUMENT');
   });
 
   it('is on in development, off in production unless forced', () => {

@@ -13,6 +13,7 @@ import {
   type ServerToClientEvents,
   type SessionEvent,
 } from '@agent-gateway/schema';
+import { EventBatch as EventBatchValidator, check, formatIssues } from '@agent-gateway/schema/validators';
 
 type Join = Static<typeof JoinParams>;
 
@@ -49,3 +50,16 @@ export const onReplay: ServerToClientEvents['replay'] = (frames) => {
 export const handlers: RequestHandlers<null> = {};
 
 export const version: '1.0' = PROTOCOL_VERSION;
+
+// The light entry point: a precompiled validator narrows to the registry's Static type.
+export function checkFrames(data: unknown): number | string {
+  if (EventBatchValidator(data)) return data.length > 0 ? data[0]!.seq : 0;
+  const result = check(EventBatchValidator, data);
+  if (result.ok) {
+    const event: SessionEvent | undefined = result.value[0]?.event;
+    return event?.type ?? 'empty';
+  }
+  return formatIssues(result.issues);
+}
+// @ts-expect-error a validator guards its own schema's type, not another one
+export const wrongGuard: (data: unknown) => data is Static<typeof JoinParams> = EventBatchValidator;

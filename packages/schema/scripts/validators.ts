@@ -50,10 +50,19 @@ export function buildValidators(): GeneratedValidators {
   // One statement per line keeps diffs of the committed file readable.
   code = code.replace(/;(export const |const schema\d+ = |function validate\d+\()/g, ';\n$1').replace(/\}(function validate\d+\()/g, '}\n$1');
 
+  // Module-level RegExp construction is the only top-level call: marked pure, so any bundler (not
+  // only one that honours package.json `sideEffects`) drops the patterns of validators left unused.
+  const regExps = code.split('new RegExp(').length - 1;
+  code = code.replace(/(const pattern\d+ = )new RegExp\(/g, '$1/*#__PURE__*/ new RegExp(');
+  if (code.split('/*#__PURE__*/ new RegExp(').length - 1 !== regExps) throw new Error('a RegExp is built outside a module-level pattern constant');
+
+  // One named export per schema, each typed as a guard of the registry's Static type. The types are
+  // imported as types only, so consumers of these declarations load no schema objects at run time.
   const dts = [
     HEADER.trimEnd(),
-    "import type { ValidateFunction } from '../validate.js';",
-    ...names.map((name) => `export declare const ${name}: ValidateFunction;`),
+    "import type { Validator } from '../issues.js';",
+    "import type { SchemaType } from '../registry.js';",
+    ...names.map((name) => `export declare const ${name}: Validator<SchemaType<'${name}'>>;`),
     '',
   ].join('\n');
   return { js: `${HEADER}${code.trimEnd()}\n`, dts };

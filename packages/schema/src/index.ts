@@ -114,9 +114,12 @@ export {
   type Validation,
   type ValidateFunction,
   type ValidatorTable,
+  type Validator,
   AJV_OPTIONS,
   MAX_REPORTED_ISSUES,
   toIssues,
+  check,
+  formatIssues,
   createValidate,
   invalidMessageError,
 } from './validate.js';

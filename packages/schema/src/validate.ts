@@ -1,13 +1,11 @@
-import type { ErrorObject, Options } from 'ajv';
+import type { Options } from 'ajv';
 import { ErrorCodes, type ValidationIssue, type WireError } from './errors.js';
+import { toIssues, type Validation, type ValidateFunction } from './issues.js';
 import type { SchemaName, SchemaType } from './registry.js';
 
-export type { ValidationIssue };
-
-export type Validation<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
-
-/** The shape of an Ajv validate function, compiled or precompiled. */
-export type ValidateFunction = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+// Issue formatting lives in issues.ts, free of runtime imports, so the light validators entry
+// point can share it; it is re-exported here for the package index.
+export { MAX_REPORTED_ISSUES, check, formatIssues, toIssues, type Validation, type ValidateFunction, type ValidationIssue, type Validator } from './issues.js';
 
 export type ValidatorTable = Record<SchemaName, ValidateFunction>;
 
@@ -20,49 +18,6 @@ export const AJV_OPTIONS: Options = {
   validateFormats: false,
   unicodeRegExp: false,
 };
-
-export const MAX_REPORTED_ISSUES = 20;
-
-function describe(error: ErrorObject): ValidationIssue {
-  let path = error.instancePath;
-  let message = error.message ?? 'is invalid';
-  const params = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-    path = `${path}/${escapePointer(params.additionalProperty)}`;
-    message = 'is not allowed here (unknown property)';
-  } else if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
-    path = `${path}/${escapePointer(params.missingProperty)}`;
-    message = 'is required';
-  } else if (error.keyword === 'discriminator' && typeof params.tag === 'string') {
-    path = `${path}/${escapePointer(params.tag)}`;
-    message = params.tagValue === undefined ? 'is required and must be a known type' : `must be one of the known types, got ${JSON.stringify(params.tagValue).slice(0, 64)}`;
-  } else if (error.keyword === 'const' && params.allowedValue !== undefined) {
-    message = `must be ${JSON.stringify(params.allowedValue)}`;
-  } else if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {
-    message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  return { path, message, keyword: error.keyword };
-}
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1').slice(0, 200);
-}
-
-/** Turn raw Ajv errors into path-named issues: most specific first, duplicates removed. */
-export function toIssues(errors: readonly ErrorObject[] | null | undefined): ValidationIssue[] {
-  if (!errors || errors.length === 0) return [{ path: '', message: 'is invalid', keyword: 'unknown' }];
-  const seen = new Set<string>();
-  const issues: ValidationIssue[] = [];
-  for (const error of errors) {
-    const issue = describe(error);
-    const key = `${issue.path}\u0000${issue.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    issues.push(issue);
-    if (issues.length >= MAX_REPORTED_ISSUES) break;
-  }
-  return issues;
-}
 
 export function createValidate(table: ValidatorTable) {
   return function validate<N extends SchemaName>(name: N, data: unknown): Validation<SchemaType<N>> {
