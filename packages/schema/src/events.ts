@@ -8,10 +8,6 @@ export const ToolPhase = Type.Union(
   { title: 'ToolPhase', description: 'Phase of a tool call. Terminal phases: end, error, result.' },
 );
 export type ToolPhase = Static<typeof ToolPhase>;
-export const TERMINAL_TOOL_PHASES: readonly ToolPhase[] = ['end', 'error', 'result'];
-export function isTerminalToolPhase(phase: ToolPhase): boolean {
-  return phase === 'end' || phase === 'error' || phase === 'result';
-}
 
 /** Run lifecycle. `completed`, `aborted` and `failed` are terminal. */
 export const RunStatus = Type.Union(
@@ -19,9 +15,6 @@ export const RunStatus = Type.Union(
   { title: 'RunStatus', description: 'Lifecycle state of a run. Terminal: completed, aborted, failed.' },
 );
 export type RunStatus = Static<typeof RunStatus>;
-export function isTerminalRunStatus(status: RunStatus): boolean {
-  return status === 'completed' || status === 'aborted' || status === 'failed';
-}
 
 export const RunTrigger = Type.Union([Type.Literal('chat'), Type.Literal('heartbeat')], {
   title: 'RunTrigger',
@@ -184,23 +177,6 @@ export const SessionEvent = TaggedUnion(
 export type SessionEvent = Static<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];
 
-/**
- * Durable events are the session history a resuming client must never lose. Stream chunks,
- * tool progress updates and skipped heartbeats are high-frequency and may be compacted once
- * something durable supersedes them; compaction is always announced (see EventFrame.skipped).
- */
-export function isDurableEvent(event: SessionEvent): boolean {
-  switch (event.type) {
-    case 'stream.chunk':
-      return false;
-    case 'tool':
-      return event.phase !== 'update';
-    case 'heartbeat':
-      return event.status === 'ran';
-    default:
-      return true;
-  }
-}
 
 export type RunTrigger = Static<typeof RunTrigger>;
 export type Role = Static<typeof Role>;

@@ -23,10 +23,7 @@ export {
 } from './version.js';
 export {
   ToolPhase,
-  TERMINAL_TOOL_PHASES,
-  isTerminalToolPhase,
   RunStatus,
-  isTerminalRunStatus,
   RunTrigger,
   Role,
   MessageEvent,
@@ -42,8 +39,9 @@ export {
   SystemEventDelivered,
   SessionEvent,
   type SessionEventType,
-  isDurableEvent,
 } from './events.js';
+export { Requests, ServerEvents, type RequestEntry } from './wire-names.js';
+export { TERMINAL_TOOL_PHASES, isTerminalToolPhase, isTerminalRunStatus, isTerminalSessionStatus, isDurableEvent } from './lifecycle.js';
 export { SkippedRange, EventFrame, ToolFrame, EventBatch, ToolBatch, RetainedEvent, MAX_FRAMES_PER_BATCH } from './frames.js';
 export {
   JoinParams,
@@ -61,7 +59,6 @@ export {
 } from './join.js';
 export {
   SessionStatus,
-  isTerminalSessionStatus,
   SessionRow,
   SessionsListParams,
   SessionsListData,
@@ -95,8 +92,6 @@ export {
   Schemas,
   type SchemaName,
   type SchemaType,
-  Requests,
-  ServerEvents,
   type RequestName,
   type ServerEventName,
   type RequestParams,

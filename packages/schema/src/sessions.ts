@@ -12,9 +12,6 @@ export const SessionStatus = Type.Union(
 );
 export type SessionStatus = Static<typeof SessionStatus>;
 
-export function isTerminalSessionStatus(status: SessionStatus): boolean {
-  return status === 'completed' || status === 'aborted' || status === 'failed';
-}
 
 export const SessionRow = Type.Object(
   {
