@@ -106,7 +106,19 @@ export class SessionViews {
     const key = runKey(sessionId, runId);
     const isNew = !this.replies.has(key) && !this.outcomes.has(key);
     const reply = this.reply(sessionId, runId, knownFromStart);
-    if (isNew && !knownFromStart) this.asked.add(key);
+    if (isNew && !knownFromStart) {
+      // A run old enough that its reply and outcome were dropped is still in the conversation.
+      const messages = this.conversation(sessionId).list().filter((message) => message.runId === runId);
+      const answer = messages.find((message) => message.role === 'assistant');
+      if (answer) {
+        reply.response(answer.text);
+        reply.end('completed');
+      } else if (messages.length > 0) {
+        this.unconfirmed.add(key);
+      } else {
+        this.asked.add(key);
+      }
+    }
     return reply;
   }
 

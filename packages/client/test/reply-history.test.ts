@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryCursorStore, type ClientError } from '../src/index.js';
-import { expectedText, nextEvent, readReply, startHarness, type Harness, type TurnSpec } from './helpers.js';
+import { chunksSeen, expectedText, nextEvent, readReply, startHarness, type Harness, type TurnSpec } from './helpers.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -122,7 +122,10 @@ describe('replies of runs that do not complete', () => {
     const sender = await harness.client();
     const observer = await harness.client();
     await observer.join('abort-1');
+    const twoChunks = chunksSeen(observer, 'abort-1', 2);
     const running = await sender.send('abort-1', spec({ chunks: 5, holdAt: 2, gate: 'never' }));
+    // Abort once the run waits at its gate, so the text it leaves is known.
+    await twoChunks;
     const queued = await sender.send('abort-1', spec({ chunks: 2 }));
     const readers = [readReply(running.reply), readReply(observer.reply('abort-1', running.runId)), readReply(queued.reply), readReply(observer.reply('abort-1', queued.runId))];
     expect((await sender.abort('abort-1', queued.runId)).aborted).toBe(true);
