@@ -141,12 +141,17 @@ function ensureRunBubble(runId, { follow, seq }) {
 }
 
 async function followReply(sessionId, runId, bubble) {
-  for await (const part of client.reply(sessionId, runId)) {
-    if (part.type === 'chunk') bubble.textElement.textContent += part.text;
-    else {
-      bubble.element.dataset.runStatus = part.status;
-      if (part.error) showError(`${part.error.code}: ${part.error.message}`);
+  try {
+    for await (const part of client.reply(sessionId, runId)) {
+      if (part.type === 'chunk') bubble.textElement.textContent += part.text;
+      else {
+        bubble.element.dataset.runStatus = part.status;
+        if (part.error) showError(`${part.error.code}: ${part.error.message}`);
+      }
     }
+  } catch (error) {
+    // The run is not part of the session (UNKNOWN_RUN), or the client was closed.
+    if (error.code !== 'CLOSED') showError(`${error.code ?? 'ERROR'}: ${error.message}`);
   }
 }
 
