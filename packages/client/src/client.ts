@@ -1,5 +1,6 @@
 import { io } from 'socket.io-client';
 import {
+  ErrorCodes,
   PROTOCOL_VERSION,
   ServerEvents,
   type ChatAbortData,
@@ -84,6 +85,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
   private readonly requester: Requester;
   /** Runs this client started and that have not ended: it asks to stay run-scoped for them after a reconnect. */
   private readonly ownRuns = new Map<string, { sessionId: string; runId: string }>();
+  /** Existence checks of runs asked for by `reply` that the client held nothing about. */
+  private readonly runChecks = new Map<RunReply, Promise<void>>();
   private closed = false;
   /** Set once the app lists sessions: the list is then refreshed after every reconnect. */
   private sessionsListLimit: number | 'default' | undefined;
@@ -456,9 +459,88 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     this.emit('frame', { sessionId, seq, event, source });
   }
 
-  /** The reply of a run: chunks in order then its end, assembled across replays and snapshots. */
+  /**
+   * The reply of a run: chunks in order then its end, assembled across replays and snapshots.
+   *
+   * A run that ended before the client followed the session finishes from what the client holds
+   * (the snapshot's conversation and retained events, or the frames it applied). A run the client
+   * holds nothing about is checked once the session is joined: the client first makes sure it has
+   * every frame the gateway sent before the question (one request round trip: acknowledgements keep
+   * their place among frames), then
+   * - if the session view came from a snapshot (the whole conversation and every retained event),
+   *   a run still absent does not exist in the session: the reply fails with `UNKNOWN_RUN`;
+   * - if the view was resumed from a stored cursor (history before it not held here), or the
+   *   snapshot left the run open (queued, or its end evicted), the client asks the gateway with
+   *   `run.subscribe`: `RUN_NOT_FOUND` fails the reply with `UNKNOWN_RUN`, a finished status ends it
+   *   (with the answer from the conversation when there is one), an active one keeps it waiting.
+   * A reply for a session the client does not follow fails with `INVALID_ARGUMENT`.
+   */
   reply(sessionId: string, runId: string, knownFromStart = false): RunReply {
-    return this.views.reply(sessionId, runId, knownFromStart);
+    const knowledge = this.views.runKnowledge(sessionId, runId);
+    const reply = this.views.replyAskedFor(sessionId, runId, knownFromStart);
+    if (knowledge !== 'known' && !knownFromStart && !reply.ended) {
+      const check = this.runChecks.get(reply);
+      if (!check) {
+        const started = this.checkRun(sessionId, runId, reply).finally(() => this.runChecks.delete(reply));
+        this.runChecks.set(reply, started);
+      }
+    }
+    return reply;
+  }
+
+  /** Decide whether a run the client holds nothing about exists (rule documented on `reply`). */
+  private async checkRun(sessionId: string, runId: string, reply: RunReply): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed || reply.ended) return;
+      if (!this.tracker.get(sessionId)) {
+        this.failReply(reply, new ClientError(ClientErrorCodes.InvalidArgument, `reply(${sessionId}, ${runId}): the client does not follow session ${sessionId}; join it first`));
+        return;
+      }
+      try {
+        // Apply the join's snapshot or replay first: it may hold the run.
+        while (this.joinsInFlight.has(sessionId)) await this.joinsInFlight.get(sessionId);
+        let knowledge = this.views.runKnowledge(sessionId, runId);
+        if (knowledge === 'unknown' && this.views.sessionCoverage(sessionId) === 'complete') {
+          // Frames appended before this request are delivered before its acknowledgement.
+          await this.request('sessions.list', { limit: 1 });
+          if (this.joinsInFlight.has(sessionId)) continue;
+          knowledge = this.views.runKnowledge(sessionId, runId);
+          if (knowledge === 'unknown' && this.views.sessionCoverage(sessionId) === 'complete') {
+            this.failReply(reply, this.unknownRun(sessionId, runId));
+            return;
+          }
+        }
+        if (knowledge === 'known' || reply.ended) return;
+        const data = await this.request('run.subscribe', { sessionId, runId });
+        this.views.confirmRun(sessionId, runId, data.status);
+        return;
+      } catch (error) {
+        if (isClientError(error, ClientErrorCodes.RequestFailed) && error.wireError?.code === ErrorCodes.RunNotFound) {
+          this.failReply(reply, this.unknownRun(sessionId, runId));
+          return;
+        }
+        if (this.closed || isClientError(error, ClientErrorCodes.Closed)) return;
+        const retriable = isClientError(error, ClientErrorCodes.Disconnected) || isClientError(error, ClientErrorCodes.Timeout);
+        if (!retriable || attempt >= 5) {
+          this.failReply(reply, error instanceof Error ? error : new ClientError(ClientErrorCodes.RequestFailed, String(error)));
+          return;
+        }
+      }
+    }
+  }
+
+  /** Fail the readers of a reply that cannot come, and forget it so a later `reply()` asks again. */
+  private failReply(reply: RunReply, error: Error): void {
+    reply.fail(error);
+    this.views.dropReply(reply);
+  }
+
+  private unknownRun(sessionId: string, runId: string): ClientError {
+    return new ClientError(
+      ClientErrorCodes.UnknownRun,
+      `Run ${runId} is not part of session ${sessionId}: it is neither active, queued nor in the session history the gateway still has`,
+      { event: 'reply' },
+    );
   }
 
   /**

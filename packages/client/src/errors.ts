@@ -17,6 +17,11 @@ export const ClientErrorCodes = {
   RequestFailed: 'REQUEST_FAILED',
   /** The gateway refused the connection (bad token, unsupported protocol version). */
   ConnectRefused: 'CONNECT_REFUSED',
+  /**
+   * `reply()` named a run the session does not have: neither active, queued nor in the history the
+   * client holds and the gateway still knows (see `GatewayClient.reply`).
+   */
+  UnknownRun: 'UNKNOWN_RUN',
   /** The application passed something the client cannot use. */
   InvalidArgument: 'INVALID_ARGUMENT',
 } as const;

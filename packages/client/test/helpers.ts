@@ -17,6 +17,8 @@ export interface TurnSpec {
   toolAt?: number;
   /** Emit only the terminal phase of a tool call before this chunk (its start never happens). */
   loneTerminalToolAt?: number;
+  /** Throw (the run fails) before this chunk. */
+  failAt?: number;
 }
 
 export function expectedText(spec: TurnSpec): string {
@@ -80,6 +82,7 @@ export class TestAgent {
           if (turn.signal.aborted) return;
           if (spec.holdAt === i && spec.gate) await untilOrAborted(self.gate(spec.gate).promise, turn.signal);
           if (turn.signal.aborted) return;
+          if (spec.failAt === i) throw new Error('test agent failure');
           if (spec.toolAt === i) {
             const toolCallId = `${turn.runId}-tool`;
             yield { type: 'tool', toolCallId, toolName: 'lookup', phase: 'start', input: { i } };

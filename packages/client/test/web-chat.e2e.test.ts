@@ -144,6 +144,8 @@ describe('web chat example in headless Chromium', () => {
       await page.fill('#message', message);
       await page.click('#send');
       await page.waitForFunction(() => (document.querySelector('li.msg.assistant .text')?.textContent ?? '').length > 12);
+      const firstRunId = (await page.locator('li.msg.assistant').first().getAttribute('data-run-id'))!;
+      const firstBubble = page.locator(`li.msg.assistant[data-run-id="${firstRunId}"]`);
 
       // Offline, and cut: the page cannot come back until we say so.
       await context.setOffline(true);
@@ -156,6 +158,14 @@ describe('web chat example in headless Chromium', () => {
         };
         control.on('sessions.changed', onChange);
       });
+      // Another participant writes while the first reply still streams: in the log this message
+      // comes before the first reply's response, which the page must show after the resync.
+      const second = 'A second question from another tab';
+      const sentSecond = (await control.timeout(10_000).emitWithAck('chat.send', { sessionId: 'browser-resync', text: second, idempotencyKey: 'e2e-second' })) as {
+        ok: boolean;
+        data?: { runId: string };
+      };
+      expect(sentSecond.ok).toBe(true);
       release();
       await finished;
       const note = { type: 'message' as const, messageId: 'note-1', role: 'system' as const, text: 'maintenance', at: Date.now() };
@@ -164,11 +174,25 @@ describe('web chat example in headless Chromium', () => {
 
       await context.setOffline(false);
       await page.waitForSelector('#resume-indicator[data-kind="resync"]');
-      await page.waitForSelector('li.msg.assistant[data-run-status="completed"]');
+      await page.waitForSelector(`li.msg.assistant[data-run-id="${firstRunId}"][data-run-status="completed"]`);
       expect(await page.locator('#resume-indicator').textContent()).toBe('resynced browser-resync (since-too-old)');
-      expect(await page.locator('li.msg.assistant .text').textContent()).toBe(expectedDemoReply(message));
-      expect(await page.locator('li.msg.assistant').count()).toBe(1);
-      expect(await page.locator('li.msg.user').count()).toBe(1);
+      expect(await firstBubble.locator('.text').textContent()).toBe(expectedDemoReply(message));
+      expect(await page.locator('li.msg.assistant').count()).toBe(2);
+      expect(await page.locator('li.msg.user').count()).toBe(2);
+      // The conversation is in log (seq) order, as a fresh page would show it, not with what the
+      // page missed appended after what it had.
+      const rows = await page.locator('#messages > li').evaluateAll((items) =>
+        items.map((item) => ({
+          role: item.classList.contains('user') ? 'user' : 'assistant',
+          seq: Number((item as HTMLElement).dataset.seq),
+          runId: (item as HTMLElement).dataset.runId ?? null,
+          text: item.classList.contains('user') ? item.textContent : null,
+        })),
+      );
+      expect(rows.map((row) => row.role)).toEqual(['user', 'user', 'assistant', 'assistant']);
+      expect(rows.map((row) => row.text ?? row.runId)).toEqual([message, second, firstRunId, sentSecond.data!.runId]);
+      const seqs = rows.map((row) => row.seq);
+      expect(seqs.every((seq, i) => Number.isInteger(seq) && (i === 0 || seq > seqs[i - 1]!))).toBe(true);
       // The tool call finished while the page was away; its card must not be left running.
       expect(await page.locator('.tool-card[data-state="running"]').count()).toBe(0);
       // The completion broadcast was missed while offline; the list refreshed on reconnect must not say active.

@@ -17,7 +17,8 @@ window.gatewayClient = client;
 let currentSession = null;
 /** runId -> { element, textElement, toolsElement } for the reply bubbles of the current session. */
 const bubbles = new Map();
-const userMessages = new Set();
+/** messageId -> element of the user messages of the current session. */
+const userMessages = new Map();
 let resumedCount = 0;
 let resyncedCount = 0;
 
@@ -83,20 +84,45 @@ function renderSessions() {
 
 // ------------------------------------------------------------------ conversation
 
-function addUserMessage(messageId, text) {
-  if (userMessages.has(messageId)) return;
-  userMessages.add(messageId);
+/**
+ * Keep #messages ordered by seq, the log order every view of the session shares: a message is keyed
+ * by its own seq (snapshot messages carry it, live ones come with their frame), a reply bubble by
+ * its response's seq once known and by its run.start's seq while it streams. Elements with no seq
+ * yet (a bubble created from the send acknowledgement) stay at the end until their frame arrives.
+ */
+function placeBySeq(element, seq) {
+  if (seq !== undefined) element.dataset.seq = String(seq);
+  const key = element.dataset.seq === undefined ? Infinity : Number(element.dataset.seq);
+  const list = $('#messages');
+  const after = [...list.children].find((other) => other !== element && (other.dataset.seq === undefined ? Infinity : Number(other.dataset.seq)) > key);
+  if (after) {
+    if (element.nextElementSibling !== after) list.insertBefore(element, after);
+  } else if (element.parentElement !== list || list.lastElementChild !== element) {
+    list.append(element);
+  }
+}
+
+function addUserMessage(messageId, text, seq) {
+  const existing = userMessages.get(messageId);
+  if (existing) {
+    placeBySeq(existing, seq);
+    return;
+  }
   const item = document.createElement('li');
   item.className = 'msg user';
   item.dataset.messageId = messageId;
   item.textContent = text;
-  $('#messages').append(item);
+  userMessages.set(messageId, item);
+  placeBySeq(item, seq);
 }
 
 /** One bubble per run; its text comes from the client's reply stream, so it is written exactly once. */
-function ensureRunBubble(runId, { follow }) {
+function ensureRunBubble(runId, { follow, seq }) {
   let bubble = bubbles.get(runId);
-  if (bubble) return bubble;
+  if (bubble) {
+    if (seq !== undefined) placeBySeq(bubble.element, seq);
+    return bubble;
+  }
   const element = document.createElement('li');
   element.className = 'msg assistant';
   element.dataset.runId = runId;
@@ -106,7 +132,7 @@ function ensureRunBubble(runId, { follow }) {
   const toolsElement = document.createElement('div');
   toolsElement.className = 'tools';
   element.append(textElement, toolsElement);
-  $('#messages').append(element);
+  placeBySeq(element, seq);
   bubble = { element, textElement, toolsElement };
   bubbles.set(runId, bubble);
   for (const card of client.tools.cards(currentSession, runId)) renderToolCard(card);
@@ -115,12 +141,17 @@ function ensureRunBubble(runId, { follow }) {
 }
 
 async function followReply(sessionId, runId, bubble) {
-  for await (const part of client.reply(sessionId, runId)) {
-    if (part.type === 'chunk') bubble.textElement.textContent += part.text;
-    else {
-      bubble.element.dataset.runStatus = part.status;
-      if (part.error) showError(`${part.error.code}: ${part.error.message}`);
+  try {
+    for await (const part of client.reply(sessionId, runId)) {
+      if (part.type === 'chunk') bubble.textElement.textContent += part.text;
+      else {
+        bubble.element.dataset.runStatus = part.status;
+        if (part.error) showError(`${part.error.code}: ${part.error.message}`);
+      }
     }
+  } catch (error) {
+    // The run is not part of the session (UNKNOWN_RUN), or the client was closed.
+    if (error.code !== 'CLOSED') showError(`${error.code ?? 'ERROR'}: ${error.message}`);
   }
 }
 
@@ -148,23 +179,41 @@ function renderToolCard(card) {
 
 client.on('tool', ({ card }) => renderToolCard(card));
 
-client.on('frame', ({ sessionId, event }) => {
+client.on('frame', ({ sessionId, seq, event }) => {
   if (sessionId !== currentSession) return;
-  if (event.type === 'message' && event.role === 'user') addUserMessage(event.messageId, event.text);
-  else if (event.type === 'run.start') ensureRunBubble(event.runId, { follow: true });
+  if (event.type === 'message' && event.role === 'user') addUserMessage(event.messageId, event.text, seq);
+  else if (event.type === 'run.start') ensureRunBubble(event.runId, { follow: true, seq: bubbles.get(event.runId)?.element.dataset.responseSeq ? undefined : seq });
+  else if (event.type === 'response') {
+    // The answer takes the place of its response in the log, as a snapshot would show it.
+    const bubble = ensureRunBubble(event.runId, { follow: true, seq });
+    bubble.element.dataset.responseSeq = String(seq);
+  }
 });
 
-/** A snapshot rebuilds what is missing; bubbles that exist keep streaming from the client's reply. */
+/**
+ * A snapshot rebuilds what is missing, each message at its seq (not appended after what the page
+ * already shows); bubbles that exist keep streaming from the client's reply and only move.
+ */
 function renderSnapshot(snapshot) {
   for (const message of snapshot.messages) {
-    if (message.role === 'user') addUserMessage(message.messageId, message.text);
-    else if (message.runId && !bubbles.has(message.runId)) {
-      const bubble = ensureRunBubble(message.runId, { follow: false });
-      bubble.textElement.textContent = message.text;
-      bubble.element.dataset.runStatus = 'completed';
+    if (message.role === 'user') addUserMessage(message.messageId, message.text, message.seq);
+    else if (message.role === 'assistant' && message.runId) {
+      const existed = bubbles.has(message.runId);
+      const bubble = ensureRunBubble(message.runId, { follow: false, seq: message.seq });
+      bubble.element.dataset.responseSeq = String(message.seq);
+      if (!existed) {
+        bubble.textElement.textContent = message.text;
+        bubble.element.dataset.runStatus = 'completed';
+      }
     }
   }
-  if (snapshot.activeRun) ensureRunBubble(snapshot.activeRun.runId, { follow: true });
+  const active = snapshot.activeRun;
+  if (active) {
+    // Streaming: at its run.start when retained, else right after the message that queued it.
+    const start = snapshot.events.find(({ event }) => event.type === 'run.start' && event.runId === active.runId);
+    const asked = snapshot.messages.find((message) => message.runId === active.runId && message.role === 'user');
+    ensureRunBubble(active.runId, { follow: true, seq: start?.seq ?? (asked ? asked.seq + 0.5 : undefined) });
+  }
 }
 
 client.on('snapshot', ({ sessionId, snapshot }) => {
