@@ -31,7 +31,7 @@ export function generate(): Record<(typeof GENERATED_PATHS)[number], string> {
   const markdown = buildProtocolMarkdown(
     bundle,
     readFileSync(src('docs/semantics.md'), 'utf8'),
-    readPropertyDocs(src('src/errors.ts'), 'ErrorCodes'),
+    readPropertyDocs(src('src/error-codes.ts'), 'ErrorCodes'),
     readLeadingDoc(src('src/version.ts')),
     readFileSync(src('docs/versioning.md'), 'utf8'),
   );

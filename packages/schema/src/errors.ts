@@ -1,39 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Closed } from './common.js';
+import { ErrorCodes } from './error-codes.js';
 
-/**
- * Every error code that crosses the wire. Codes are stable API: clients switch on them.
- */
-export const ErrorCodes = {
-  /** A message failed schema validation; `details.issues` names each offending JSON path. */
-  InvalidMessage: 'INVALID_MESSAGE',
-  /** The event name is not part of the protocol. */
-  UnknownEvent: 'UNKNOWN_EVENT',
-  /** The message is larger than the gateway accepts; `details.limitBytes` says how large it may be. */
-  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
-  /** The requested protocol major version is not served; `details.supported` names the range. */
-  UnsupportedProtocolVersion: 'UNSUPPORTED_PROTOCOL_VERSION',
-  /** The connection did not present valid credentials. */
-  Unauthorized: 'UNAUTHORIZED',
-  /** The principal may not use this session. Says nothing about whether the session exists. */
-  Forbidden: 'FORBIDDEN',
-  /** The operation needs a joined session and this connection has not joined it. */
-  NotJoined: 'NOT_JOINED',
-  /** No run with that id exists in the session. */
-  RunNotFound: 'RUN_NOT_FOUND',
-  /** The control surface is disabled on this gateway, or this connection lacks its token. */
-  ControlDisabled: 'CONTROL_DISABLED',
-  /** The gateway does not implement that control command. */
-  ControlUnsupported: 'CONTROL_UNSUPPORTED',
-  /** The gateway cannot take more work right now; retry after `retryAfterMs`. */
-  Busy: 'BUSY',
-  /** The agent behind a run failed. */
-  AgentFailed: 'AGENT_FAILED',
-  /** An unexpected failure inside the gateway. The session log is unchanged. */
-  Internal: 'INTERNAL',
-} as const;
-
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+export { ErrorCodes, type ErrorCode } from './error-codes.js';
 
 export const ValidationIssue = Type.Object(
   {

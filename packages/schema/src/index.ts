@@ -1,7 +1,5 @@
 export { MAX_SEQ, SessionId, RunId, Epoch, Seq, Cursor, Timestamp, TaggedUnion } from './common.js';
 export {
-  ErrorCodes,
-  type ErrorCode,
   WireError,
   ValidationIssue,
   ErrorDetails,
@@ -40,6 +38,7 @@ export {
   SessionEvent,
   type SessionEventType,
 } from './events.js';
+export { ErrorCodes, type ErrorCode } from './error-codes.js';
 export { Requests, ServerEvents, type RequestEntry } from './wire-names.js';
 export { TERMINAL_TOOL_PHASES, isTerminalToolPhase, isTerminalRunStatus, isTerminalSessionStatus, isDurableEvent } from './lifecycle.js';
 export { SkippedRange, EventFrame, ToolFrame, EventBatch, ToolBatch, RetainedEvent, MAX_FRAMES_PER_BATCH } from './frames.js';

@@ -9,9 +9,9 @@ describe('browser bundles of the schema package', () => {
     const result = await build({
       stdin: {
         contents: [
-          "import { PROTOCOL_VERSION, Requests, ServerEvents, isTerminalToolPhase, isTerminalSessionStatus, isDurableEvent } from '@agent-gateway/schema';",
+          "import { ErrorCodes, PROTOCOL_VERSION, Requests, ServerEvents, isTerminalToolPhase, isTerminalSessionStatus, isDurableEvent } from '@agent-gateway/schema';",
           "import { EventBatch, check } from '@agent-gateway/schema/validators';",
-          'console.log(PROTOCOL_VERSION, Requests, ServerEvents, isTerminalToolPhase, isTerminalSessionStatus, isDurableEvent, check(EventBatch, []));',
+          'console.log(ErrorCodes, PROTOCOL_VERSION, Requests, ServerEvents, isTerminalToolPhase, isTerminalSessionStatus, isDurableEvent, check(EventBatch, []));',
         ].join('\n'),
         resolveDir: new URL('.', import.meta.url).pathname,
       },
