@@ -1,17 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventFrame } from '@agent-gateway/schema';
 import type { GatewayClient } from '../src/index.js';
-import { chunksSeen, expectedText, nextEvent, readReply, startHarness, type Harness, type TurnSpec } from './helpers.js';
+import { chunksSeen, expectedText, nextEvent, readReply, harnessPerTest, turnMessage, type Harness, type TurnSpec } from './helpers.js';
 
+const startHarness = harnessPerTest();
 let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-function spec(value: TurnSpec): string {
-  return JSON.stringify(value);
-}
 
 /**
  * Run the frame batches the client receives through `rewrite`, as a lossy or repeating network
@@ -38,7 +31,7 @@ describe('client against the reference gateway', () => {
     harness = await startHarness();
     const client = await harness.client();
     const turn: TurnSpec = { chunks: 12, toolAt: 5 };
-    const sent = await client.send('chat-1', spec(turn));
+    const sent = await client.send('chat-1', turnMessage(turn));
     expect(sent.duplicate).toBe(false);
     const result = await readReply(sent.reply);
     expect(result).toMatchObject({ text: expectedText(turn), status: 'completed' });
@@ -61,7 +54,7 @@ describe('client against the reference gateway', () => {
       if (event.type === 'stream.chunk') chunks++;
     });
     const firstChunks = chunksSeen(client, 'reconnect-1', 5);
-    const sent = await client.send('reconnect-1', spec(turn));
+    const sent = await client.send('reconnect-1', turnMessage(turn));
     const reading = readReply(sent.reply);
     await firstChunks;
     const cuts = 8;
@@ -91,7 +84,7 @@ describe('client against the reference gateway', () => {
     const client = await harness.client();
     const turn: TurnSpec = { chunks: 20, holdAt: 10, gate: 'g1' };
     const tenChunks = chunksSeen(client, 'snap-1', 10);
-    const sent = await client.send('snap-1', spec(turn));
+    const sent = await client.send('snap-1', turnMessage(turn));
     const reading = readReply(sent.reply);
     await tenChunks;
     // Go offline, make the gateway forget what we saw, come back.
@@ -114,7 +107,7 @@ describe('client against the reference gateway', () => {
   it('resyncs with epoch-mismatch after the log is recreated', async () => {
     harness = await startHarness();
     const client = await harness.client();
-    const sent = await client.send('epoch-1', spec({ chunks: 3 }));
+    const sent = await client.send('epoch-1', turnMessage({ chunks: 3 }));
     await sent.reply.finished();
     const before = client.position('epoch-1')!;
     client.socket.disconnect();
@@ -136,7 +129,7 @@ describe('client against the reference gateway', () => {
       emit(batch);
     });
     const turn: TurnSpec = { chunks: 30, toolAt: 3 };
-    const sent = await client.send('dup-1', spec(turn));
+    const sent = await client.send('dup-1', turnMessage(turn));
     const result = await readReply(sent.reply);
     expect(result.text).toBe(expectedText(turn));
     expect(client.stats.duplicatesDropped).toBeGreaterThan(30);
@@ -163,7 +156,7 @@ describe('client against the reference gateway', () => {
     const gap = nextEvent(client, 'gap');
     const resync = nextEvent(client, 'resync');
     const turn: TurnSpec = { chunks: 40, delayMs: 1 };
-    const sent = await client.send('gap-1', spec(turn));
+    const sent = await client.send('gap-1', turnMessage(turn));
     const reading = readReply(sent.reply);
     const seenGap = await gap;
     expect(seenGap.expectedSeq).toBe(withheld);
@@ -200,7 +193,7 @@ describe('client against the reference gateway', () => {
     await observer.join('compact-1');
     const turn: TurnSpec = { chunks: 60, holdAt: 5, gate: 'go' };
     const firstChunks = chunksSeen(client, 'compact-1', 5);
-    const sent = await client.send('compact-1', spec(turn));
+    const sent = await client.send('compact-1', turnMessage(turn));
     const reading = readReply(sent.reply);
     await firstChunks;
     client.socket.disconnect();
@@ -230,7 +223,7 @@ describe('client against the reference gateway', () => {
     await observer.join('away-1');
     const turn: TurnSpec = { chunks: 30, holdAt: 4, gate: 'go', toolAt: 10 };
     const firstChunks = chunksSeen(client, 'away-1', 4);
-    const sent = await client.send('away-1', spec(turn));
+    const sent = await client.send('away-1', turnMessage(turn));
     const reading = readReply(sent.reply);
     await firstChunks;
     client.socket.disconnect();
@@ -274,7 +267,7 @@ describe('client against the reference gateway', () => {
     client.on('frame', ({ event }) => {
       if (event.type === 'run.start') runStarts.push(event.runId);
     });
-    const sent = await client.send('idem-1', spec({ chunks: 5, delayMs: 2 }));
+    const sent = await client.send('idem-1', turnMessage({ chunks: 5, delayMs: 2 }));
     expect(intercepted).toBe(true);
     expect(sent.duplicate).toBe(true);
     expect(sent.runId).toBe(firstAnswer.runId);
@@ -288,10 +281,10 @@ describe('client against the reference gateway', () => {
   it('a repeat of an already finished message from a new client answers with the original run and its reply', async () => {
     harness = await startHarness();
     const first = await harness.client();
-    const original = await first.send('repeat-1', spec({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
+    const original = await first.send('repeat-1', turnMessage({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
     const originalReply = await readReply(original.reply);
     const second = await harness.client();
-    const repeat = await second.send('repeat-1', spec({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
+    const repeat = await second.send('repeat-1', turnMessage({ chunks: 4 }), { idempotencyKey: 'reload-key-1' });
     expect(repeat).toMatchObject({ runId: original.runId, duplicate: true, status: 'completed' });
     expect(await readReply(repeat.reply)).toMatchObject({ text: originalReply.text, status: 'completed' });
   });
@@ -301,7 +294,7 @@ describe('client against the reference gateway', () => {
     const client = await harness.client();
     await client.listSessions();
     const active = nextEvent(client, 'sessions', ({ changed }) => changed.some((r) => r.sessionId === 'active-1' && r.hasActiveRun));
-    const sent = await client.send('active-1', spec({ chunks: 4, holdAt: 2, gate: 'g' }));
+    const sent = await client.send('active-1', turnMessage({ chunks: 4, holdAt: 2, gate: 'g' }));
     await active;
     expect(client.sessions.isRunActive('active-1')).toBe(true);
     const listed = await client.listSessions();
@@ -320,7 +313,7 @@ describe('client against the reference gateway', () => {
     const client = await harness.client();
     await client.listSessions();
     const active = nextEvent(client, 'sessions', ({ changed }) => changed.some((r) => r.sessionId === 'away-list' && r.hasActiveRun));
-    const sent = await client.send('away-list', spec({ chunks: 3, holdAt: 1, gate: 'g' }));
+    const sent = await client.send('away-list', turnMessage({ chunks: 3, holdAt: 1, gate: 'g' }));
     await active;
     client.socket.disconnect();
     const observer = await harness.client();
@@ -343,7 +336,7 @@ describe('client against the reference gateway', () => {
     observer.on('frame', ({ event, source }) => {
       if (event.type === 'tool') sources.add(source);
     });
-    const sent = await sender.send('tools-1', spec({ chunks: 6, toolAt: 2, loneTerminalToolAt: 4 }));
+    const sent = await sender.send('tools-1', turnMessage({ chunks: 6, toolAt: 2, loneTerminalToolAt: 4 }));
     await observer.reply('tools-1', sent.runId).finished();
     expect(sources).toEqual(new Set(['mirror']));
     const cards = observer.tools.cards('tools-1', sent.runId);
@@ -370,7 +363,7 @@ describe('client against the reference gateway', () => {
     expect(pressure.backoffActive).toBe(true);
     try {
       const turn: TurnSpec = { chunks: 8, toolAt: 3 };
-      const sent = await sender.send('pressure-1', spec(turn));
+      const sent = await sender.send('pressure-1', turnMessage(turn));
       const seenByObserver = await readReply(observer.reply('pressure-1', sent.runId));
       expect(seenByObserver).toMatchObject({ text: expectedText(turn), status: 'completed' });
       expect(skipped).toContain('suppressed');
@@ -400,7 +393,7 @@ describe('client against the reference gateway', () => {
     };
     const turn: TurnSpec = { chunks: 6, holdAt: 3, gate: 'tool', toolAt: 4 };
     const firstChunks = chunksSeen(client, 'scoped-1', 3);
-    const sent = await client.send('scoped-1', spec(turn));
+    const sent = await client.send('scoped-1', turnMessage(turn));
     await firstChunks;
     const back = nextEvent(client, 'resumed');
     harness.serverSocket(client).disconnect(true);
@@ -447,7 +440,7 @@ describe('client against the reference gateway', () => {
     harness = await startHarness();
     const client = await harness.client();
     const firstChunk = chunksSeen(client, 'abort-1', 1);
-    const sent = await client.send('abort-1', spec({ chunks: 4, holdAt: 1, gate: 'never' }));
+    const sent = await client.send('abort-1', turnMessage({ chunks: 4, holdAt: 1, gate: 'never' }));
     await firstChunk;
     const aborted = await client.abort('abort-1', sent.runId);
     expect(aborted.aborted).toBe(true);
@@ -474,13 +467,13 @@ describe('client against the reference gateway', () => {
     const { memoryCursorStore } = await import('../src/index.js');
     const store = memoryCursorStore();
     const first = await harness.client({ cursorStore: store });
-    const sent = await first.send('reload-1', spec({ chunks: 3 }));
+    const sent = await first.send('reload-1', turnMessage({ chunks: 3 }));
     await sent.reply.finished();
     const saved = await store.load('reload-1');
     expect(saved?.seq).toBe(first.position('reload-1')?.seq);
     await first.close();
     const other = await harness.client();
-    await (await other.send('reload-1', spec({ chunks: 2 }))).reply.finished();
+    await (await other.send('reload-1', turnMessage({ chunks: 2 }))).reply.finished();
     const second = await harness.client({ cursorStore: store });
     const replayed: number[] = [];
     second.on('frame', ({ seq, source }) => source === 'replay' && replayed.push(seq));

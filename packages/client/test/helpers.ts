@@ -1,5 +1,6 @@
 import { createGateway, type Gateway, type GatewayOptions } from '@agent-gateway/server';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterEach } from 'vitest';
 import type { ControlCommand, ControlData } from '@agent-gateway/schema';
 import { createGatewayClient, type GatewayClient, type GatewayClientEvents, type GatewayClientOptions } from '../src/index.js';
 
@@ -108,6 +109,24 @@ export interface Harness {
   /** The gateway-side socket of a client. */
   serverSocket(client: GatewayClient): import('socket.io').Socket;
   close(): Promise<void>;
+}
+
+/** The chat text that asks the test agent for `spec`'s turn. */
+export function turnMessage(spec: TurnSpec): string {
+  return JSON.stringify(spec);
+}
+
+/**
+ * For a test file: a `startHarness` whose harness is closed after each test, whatever the test did.
+ * Call once at module level.
+ */
+export function harnessPerTest(): (options?: Partial<GatewayOptions>) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options) => (current = await startHarness(options));
 }
 
 export async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harness> {

@@ -1,16 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryCursorStore, type ClientError } from '../src/index.js';
-import { chunksSeen, expectedText, nextEvent, readReply, startHarness, type Harness, type TurnSpec } from './helpers.js';
+import { chunksSeen, expectedText, nextEvent, readReply, harnessPerTest, turnMessage, type Harness, type TurnSpec } from './helpers.js';
 
+const startHarness = harnessPerTest();
 let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-function spec(value: TurnSpec): string {
-  return JSON.stringify(value);
-}
 
 async function failure(promise: Promise<unknown>): Promise<ClientError> {
   try {
@@ -26,7 +19,7 @@ describe('reply() for runs the client did not watch', () => {
     harness = await startHarness();
     const sender = await harness.client();
     const turn: TurnSpec = { chunks: 5, toolAt: 2 };
-    const sent = await sender.send('late-1', spec(turn));
+    const sent = await sender.send('late-1', turnMessage(turn));
     await sent.reply.finished();
     const late = await harness.client();
     // Asked for while the join is still in flight: the snapshot it brings answers it.
@@ -46,7 +39,7 @@ describe('reply() for runs the client did not watch', () => {
     client.socket.disconnect();
     const sender = await harness.client();
     const turn: TurnSpec = { chunks: 4 };
-    const sent = await sender.send('away-2', spec(turn));
+    const sent = await sender.send('away-2', turnMessage(turn));
     await sent.reply.finished();
     const head = (await sender.join('away-2')) && sender.position('away-2')!.seq;
     await harness.control({ type: 'session.trim', sessionId: 'away-2', oldestCursor: head });
@@ -59,13 +52,13 @@ describe('reply() for runs the client did not watch', () => {
   it('fails with UNKNOWN_RUN for a run the session never had, and INVALID_ARGUMENT for a session not followed', async () => {
     harness = await startHarness();
     const client = await harness.client();
-    const sent = await client.send('unknown-1', spec({ chunks: 2 }));
+    const sent = await client.send('unknown-1', turnMessage({ chunks: 2 }));
     await sent.reply.finished();
     const unknown = await failure(client.reply('unknown-1', 'run-made-up-1').finished());
     expect(unknown.code).toBe('UNKNOWN_RUN');
     expect(unknown.message).toContain('run-made-up-1');
     // A run of another session is as unknown here.
-    const other = await client.send('unknown-2', spec({ chunks: 1 }));
+    const other = await client.send('unknown-2', turnMessage({ chunks: 1 }));
     await other.reply.finished();
     expect((await failure(client.reply('unknown-1', other.runId).finished())).code).toBe('UNKNOWN_RUN');
     const stranger = await failure(client.reply('never-joined', sent.runId).finished());
@@ -78,7 +71,7 @@ describe('reply() for runs the client did not watch', () => {
     const observer = await harness.client();
     await observer.join('race-1');
     const turn: TurnSpec = { chunks: 3 };
-    const sent = await sender.send('race-1', spec(turn));
+    const sent = await sender.send('race-1', turnMessage(turn));
     // The observer may not have the run's first frame yet.
     expect(await readReply(observer.reply('race-1', sent.runId))).toMatchObject({ text: expectedText(turn), status: 'completed' });
   });
@@ -87,7 +80,7 @@ describe('reply() for runs the client did not watch', () => {
     harness = await startHarness();
     const cursorStore = memoryCursorStore();
     const first = await harness.client({ cursorStore });
-    const sent = await first.send('stored-1', spec({ chunks: 2 }));
+    const sent = await first.send('stored-1', turnMessage({ chunks: 2 }));
     await sent.reply.finished();
     await first.close();
     const reloaded = await harness.client({ cursorStore });
@@ -102,9 +95,9 @@ describe('reply() for runs the client did not watch', () => {
   it('follows a queued run that the snapshot does not show, to its end', async () => {
     harness = await startHarness();
     const sender = await harness.client();
-    const first = await sender.send('queue-1', spec({ chunks: 3, holdAt: 1, gate: 'q' }));
-    const second = await sender.send('queue-1', spec({ chunks: 2 }));
-    const third = await sender.send('queue-1', spec({ chunks: 4 }));
+    const first = await sender.send('queue-1', turnMessage({ chunks: 3, holdAt: 1, gate: 'q' }));
+    const second = await sender.send('queue-1', turnMessage({ chunks: 2 }));
+    const third = await sender.send('queue-1', turnMessage({ chunks: 4 }));
     expect([second.status, third.status]).toEqual(['queued', 'queued']);
     const observer = await harness.client();
     const snapshot = nextEvent(observer, 'snapshot');
@@ -123,10 +116,10 @@ describe('replies of runs that do not complete', () => {
     const observer = await harness.client();
     await observer.join('abort-1');
     const twoChunks = chunksSeen(observer, 'abort-1', 2);
-    const running = await sender.send('abort-1', spec({ chunks: 5, holdAt: 2, gate: 'never' }));
+    const running = await sender.send('abort-1', turnMessage({ chunks: 5, holdAt: 2, gate: 'never' }));
     // Abort once the run waits at its gate, so the text it leaves is known.
     await twoChunks;
-    const queued = await sender.send('abort-1', spec({ chunks: 2 }));
+    const queued = await sender.send('abort-1', turnMessage({ chunks: 2 }));
     const readers = [readReply(running.reply), readReply(observer.reply('abort-1', running.runId)), readReply(queued.reply), readReply(observer.reply('abort-1', queued.runId))];
     expect((await sender.abort('abort-1', queued.runId)).aborted).toBe(true);
     expect((await sender.abort('abort-1', running.runId)).aborted).toBe(true);
@@ -143,7 +136,7 @@ describe('replies of runs that do not complete', () => {
   it('ends an aborted run whose run.end left the retention window, by asking the gateway', async () => {
     harness = await startHarness();
     const sender = await harness.client();
-    const sent = await sender.send('abort-2', spec({ chunks: 5, holdAt: 1, gate: 'never' }));
+    const sent = await sender.send('abort-2', turnMessage({ chunks: 5, holdAt: 1, gate: 'never' }));
     await sender.abort('abort-2', sent.runId);
     await sent.reply.finished();
     const note = { type: 'message' as const, messageId: 'note-1', role: 'system' as const, text: 'later', at: Date.now() };
@@ -159,7 +152,7 @@ describe('replies of runs that do not complete', () => {
   it('ends a failed run with its WireError, for the sender and for a late reader', async () => {
     harness = await startHarness();
     const sender = await harness.client();
-    const sent = await sender.send('fail-1', spec({ chunks: 4, failAt: 2 }));
+    const sent = await sender.send('fail-1', turnMessage({ chunks: 4, failAt: 2 }));
     const end = await sent.reply.finished();
     expect(end).toMatchObject({ status: 'failed', text: expectedText({ chunks: 2 }), error: { code: 'AGENT_FAILED' } });
     const late = await harness.client();
