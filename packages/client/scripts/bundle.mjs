@@ -31,12 +31,14 @@ const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
 if (!js) throw new Error('esbuild produced no JavaScript');
 const minifiedBytes = js.contents.byteLength;
 const gzipBytes = gzipSync(js.contents, { level: 9 }).byteLength;
-const inputs = Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js'))].inputs)
-  .reduce((acc, [path, { bytesInOutput }]) => {
+const inputs = Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.js'))].inputs).reduce(
+  (acc, [path, { bytesInOutput }]) => {
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? (/(^|\/)schema\/dist\//.test(path) ? '@agent-gateway/schema' : '@agent-gateway/client');
     acc[pkg] = (acc[pkg] ?? 0) + bytesInOutput;
     return acc;
-  }, {});
+  },
+  {},
+);
 
 if (measureOnly) {
   console.log(JSON.stringify({ minifiedBytes, gzipBytes, byPackage: inputs }, null, 2));

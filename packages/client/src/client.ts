@@ -19,15 +19,7 @@ import {
   type ToolFrame,
   type WireError,
 } from '@agent-gateway/schema';
-import type {
-  ClientResyncReason,
-  ClientStats,
-  ConnectionState,
-  FrameSource,
-  GatewayClientEvents,
-  GatewayClientOptions,
-  SentMessage,
-} from './client-types.js';
+import type { ClientResyncReason, ClientStats, ConnectionState, FrameSource, GatewayClientEvents, GatewayClientOptions, SentMessage } from './client-types.js';
 import type { Conversation } from './conversation.js';
 import type { StoredCursor } from './cursor-store.js';
 import { TypedEmitter } from './emitter.js';
@@ -145,7 +137,11 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       // Rejoin every session we follow, resuming from the cursor we hold.
       for (const sessionId of this.tracker.sessionIds()) {
         const rejoined = this.rejoin(sessionId, undefined);
-        if (this.stats.reconnects > 0) void rejoined.then(() => this.resubscribeOwnRuns(sessionId), () => undefined);
+        if (this.stats.reconnects > 0)
+          void rejoined.then(
+            () => this.resubscribeOwnRuns(sessionId),
+            () => undefined,
+          );
       }
       // sessions.changed broadcasts sent while we were away are lost: list again if the app follows the list.
       if (this.stats.reconnects > 0 && this.sessionsListLimit !== undefined) {
@@ -197,7 +193,9 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     this.onInbound('session.tool', (batch) => this.handleFrames(batch, 'mirror'));
     this.onInbound('sessions.changed', (changed) => this.handleSessionsChanged(changed));
     this.onInbound('protocol.error', (payload) => {
-      const error = new ClientError(ClientErrorCodes.RequestFailed, `Gateway reported a protocol error: ${payload.error.message}`, { wireError: payload.error });
+      const error = new ClientError(ClientErrorCodes.RequestFailed, `Gateway reported a protocol error: ${payload.error.message}`, {
+        wireError: payload.error,
+      });
       this.emit('error', error);
     });
   }
@@ -375,7 +373,8 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     });
     this.joinsInFlight.set(sessionId, tracked);
     tracked.catch((error: unknown) => {
-      if (!isClientError(error, ClientErrorCodes.Closed)) this.emit('error', error instanceof ClientError ? error : new ClientError(ClientErrorCodes.RequestFailed, String(error)));
+      if (!isClientError(error, ClientErrorCodes.Closed))
+        this.emit('error', error instanceof ClientError ? error : new ClientError(ClientErrorCodes.RequestFailed, String(error)));
     });
     return tracked;
   }
@@ -408,7 +407,12 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
           break;
         case 'gap':
           this.stats.gapsDetected++;
-          this.emit('gap', { sessionId: frame.sessionId, expectedSeq: verdict.expectedSeq, receivedSeq: verdict.receivedSeq, epochChanged: verdict.epochChanged });
+          this.emit('gap', {
+            sessionId: frame.sessionId,
+            expectedSeq: verdict.expectedSeq,
+            receivedSeq: verdict.receivedSeq,
+            epochChanged: verdict.epochChanged,
+          });
           this.requestResync(frame.sessionId);
           // Everything after the gap in this batch is covered by the snapshot we asked for.
           return;
@@ -493,7 +497,10 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     for (let attempt = 1; ; attempt++) {
       if (this.closed || reply.ended) return;
       if (!this.tracker.get(sessionId)) {
-        this.failReply(reply, new ClientError(ClientErrorCodes.InvalidArgument, `reply(${sessionId}, ${runId}): the client does not follow session ${sessionId}; join it first`));
+        this.failReply(
+          reply,
+          new ClientError(ClientErrorCodes.InvalidArgument, `reply(${sessionId}, ${runId}): the client does not follow session ${sessionId}; join it first`),
+        );
         return;
       }
       try {

@@ -49,5 +49,7 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown }> {
 function reportListenerError(error: unknown): void {
   const report = (globalThis as { reportError?: (error: unknown) => void }).reportError;
   if (typeof report === 'function') report(error);
+  // The last resort of a library with no logger of its own: a throwing listener must not go unnoticed.
+  // eslint-disable-next-line no-console
   else console.error('agent-gateway client: an event listener threw', error);
 }

@@ -1,9 +1,7 @@
 import type { RunEndEvent } from '@agent-gateway/schema';
 
 /** One piece of a run's reply as an app consumes it: text in order, then exactly one end. */
-export type ReplyPart =
-  | { type: 'chunk'; text: string }
-  | { type: 'end'; status: RunEndEvent['status']; text: string; error?: RunEndEvent['error'] };
+export type ReplyPart = { type: 'chunk'; text: string } | { type: 'end'; status: RunEndEvent['status']; text: string; error?: RunEndEvent['error'] };
 
 interface StreamProgress {
   /** Length of the run text when this stream's chunk 0 was appended; null when it began before what we know. */
@@ -25,7 +23,7 @@ export class RunReply {
   readonly runId: string;
   /** Text handed to the app so far. */
   text = '';
-  ended: ReplyPart & { type: 'end' } | undefined;
+  ended: (ReplyPart & { type: 'end' }) | undefined;
   /** True when we know the run from before its first chunk (no text is missing at the start). */
   private knownFromStart: boolean;
   private readonly streams = new Map<string, StreamProgress>();

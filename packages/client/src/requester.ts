@@ -28,10 +28,13 @@ export class Requester {
   waitConnected(deadline: number): Promise<void> {
     if (this.socket.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new ClientError(ClientErrorCodes.Timeout, 'Not connected to the gateway in time'));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          off();
+          reject(new ClientError(ClientErrorCodes.Timeout, 'Not connected to the gateway in time'));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       const onConnect = () => {
         clearTimeout(timer);
         off();
@@ -57,10 +60,13 @@ export class Requester {
         cleanup();
         reject(new ClientError(ClientErrorCodes.Disconnected, `Connection lost before "${name}" was answered`, { event: name }));
       };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new ClientError(ClientErrorCodes.Timeout, `"${name}" was not answered within ${timeoutMs} ms`, { event: name }));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          cleanup();
+          reject(new ClientError(ClientErrorCodes.Timeout, `"${name}" was not answered within ${timeoutMs} ms`, { event: name }));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       socket.on('disconnect', onDisconnect);
       // The generic name defeats Socket.IO's per-event overloads; the registry types the call instead.
       (socket as unknown as { emit(event: string, params: unknown, ack: (result: unknown) => void): void }).emit(name, params, (answer: unknown) => {

@@ -108,7 +108,9 @@ export class SessionViews {
     const reply = this.reply(sessionId, runId, knownFromStart);
     if (isNew && !knownFromStart) {
       // A run old enough that its reply and outcome were dropped is still in the conversation.
-      const messages = this.conversation(sessionId).list().filter((message) => message.runId === runId);
+      const messages = this.conversation(sessionId)
+        .list()
+        .filter((message) => message.runId === runId);
       const answer = messages.find((message) => message.role === 'assistant');
       if (answer) {
         reply.response(answer.text);

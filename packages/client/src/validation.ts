@@ -79,7 +79,12 @@ export function validateInbound(what: string, schema: InboundSchemaName, payload
   // caller error, reported as such rather than as a TypeError.
   const validator: Validator<unknown> | undefined = Object.hasOwn(inboundValidators, schema) ? inboundValidators[schema] : undefined;
   if (!validator) {
-    return { ok: false, error: new ClientError(ClientErrorCodes.InvalidArgument, `No inbound validator for schema ${JSON.stringify(String(schema)).slice(0, 80)}`, { event: what }) };
+    return {
+      ok: false,
+      error: new ClientError(ClientErrorCodes.InvalidArgument, `No inbound validator for schema ${JSON.stringify(String(schema)).slice(0, 80)}`, {
+        event: what,
+      }),
+    };
   }
   const result = check(validator, payload);
   if (result.ok) return { ok: true };

@@ -18,7 +18,7 @@ describe('cursor stores', () => {
   it('web storage store round-trips and ignores corrupt entries', () => {
     const storage = fakeStorage();
     const store = webStorageCursorStore(storage, 'p:');
-    store.save('a', { epoch: 'e', seq: 7 });
+    void store.save('a', { epoch: 'e', seq: 7 });
     expect(store.load('a')).toEqual({ epoch: 'e', seq: 7 });
     for (const bad of ['not json', '{"epoch":"e","seq":"7"}', '{"epoch":"e","seq":-1}', '{"epoch":"","seq":1}', '{"epoch":"e","seq":1.5}']) {
       storage.data.set('p:b', bad);

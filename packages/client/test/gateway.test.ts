@@ -38,7 +38,12 @@ describe('client against the reference gateway', () => {
     const cards = client.tools.cards('chat-1', sent.runId);
     expect(cards).toHaveLength(1);
     expect(cards[0]).toMatchObject({ toolName: 'lookup', phase: 'result', closed: true, sawStart: true, output: { found: 5 } });
-    expect(client.conversation('chat-1').list().map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(
+      client
+        .conversation('chat-1')
+        .list()
+        .map((m) => m.role),
+    ).toEqual(['user', 'assistant']);
     expect(client.stats.gapsDetected).toBe(0);
   });
 
@@ -183,7 +188,12 @@ describe('client against the reference gateway', () => {
     const { reason, snapshot } = await resync;
     expect(reason).toBe('gap');
     expect(snapshot.eventCursor).toBe(position.seq);
-    expect(client.conversation('gap-2').list().map((m) => m.messageId)).toEqual(['m-1', 'm-2']);
+    expect(
+      client
+        .conversation('gap-2')
+        .list()
+        .map((m) => m.messageId),
+    ).toEqual(['m-1', 'm-2']);
   });
 
   it('resumes across compacted chunks: the replay announces them and the reply is still whole', async () => {

@@ -147,7 +147,8 @@ export async function startHarness(options: Partial<GatewayOptions> = {}): Promi
       if (!controlSocket) {
         controlSocket = ioClient(gateway.url, { transports: ['websocket'], auth: { controlToken: CONTROL_TOKEN } });
       }
-      const result = (await controlSocket.timeout(10_000).emitWithAck('control', command)) as { ok: true; data: ControlData } | { ok: false; error: { code: string; message: string } };
+      const result = (await controlSocket.timeout(10_000).emitWithAck('control', command)) as
+        { ok: true; data: ControlData } | { ok: false; error: { code: string; message: string } };
       if (!result.ok) throw new Error(`control ${command.type} failed: ${result.error.code} ${result.error.message}`);
       return result.data;
     },

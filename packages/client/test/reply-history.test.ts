@@ -120,7 +120,12 @@ describe('replies of runs that do not complete', () => {
     // Abort once the run waits at its gate, so the text it leaves is known.
     await twoChunks;
     const queued = await sender.send('abort-1', turnMessage({ chunks: 2 }));
-    const readers = [readReply(running.reply), readReply(observer.reply('abort-1', running.runId)), readReply(queued.reply), readReply(observer.reply('abort-1', queued.runId))];
+    const readers = [
+      readReply(running.reply),
+      readReply(observer.reply('abort-1', running.runId)),
+      readReply(queued.reply),
+      readReply(observer.reply('abort-1', queued.runId)),
+    ];
     expect((await sender.abort('abort-1', queued.runId)).aborted).toBe(true);
     expect((await sender.abort('abort-1', running.runId)).aborted).toBe(true);
     const [senderRunning, observerRunning, senderQueued, observerQueued] = await Promise.all(readers);

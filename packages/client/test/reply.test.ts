@@ -64,7 +64,10 @@ describe('RunReply', () => {
     const reply = new RunReply('s', 'r', true);
     reply.chunk('st', 0, 'x');
     reply.end('aborted');
-    expect(await collect(reply)).toEqual([{ type: 'chunk', text: 'x' }, { type: 'end', status: 'aborted', text: 'x' }]);
+    expect(await collect(reply)).toEqual([
+      { type: 'chunk', text: 'x' },
+      { type: 'end', status: 'aborted', text: 'x' },
+    ]);
     expect((await reply.finished()).status).toBe('aborted');
   });
 });

@@ -57,10 +57,15 @@ describe('ToolCards', () => {
   it('takes a snapshot view without reopening closed cards', () => {
     const cards = new ToolCards();
     cards.apply(S, tool('result', 'a'));
-    const changed = cards.applySnapshot(S, 'r1', [
-      { toolCallId: 'a', toolName: 'search', phase: 'start' },
-      { toolCallId: 'b', toolName: 'fetch', phase: 'update' },
-    ], 2);
+    const changed = cards.applySnapshot(
+      S,
+      'r1',
+      [
+        { toolCallId: 'a', toolName: 'search', phase: 'start' },
+        { toolCallId: 'b', toolName: 'fetch', phase: 'update' },
+      ],
+      2,
+    );
     expect(changed.map((c) => c.toolCallId)).toEqual(['b']);
     expect(cards.get(S, 'r1', 'a')?.closed).toBe(true);
     expect(cards.cards(S, 'r1')).toHaveLength(2);

@@ -11,7 +11,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const staticDir = join(here, '../examples/web-chat/public');
 const outputDir = join(here, '../test-output');
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let browser: Browser | undefined;
 let gateway: Gateway | undefined;
@@ -90,7 +98,12 @@ describe('web chat example in headless Chromium', () => {
     const statusAfterFirstResume = await bubble.getAttribute('data-run-status');
     if (statusAfterFirstResume === 'running') {
       cut();
-      await page.waitForFunction(() => Number(document.querySelector('#resume-indicator')?.getAttribute('data-resumed') ?? 0) + Number(document.querySelector('#resume-indicator')?.getAttribute('data-resynced') ?? 0) >= 2);
+      await page.waitForFunction(
+        () =>
+          Number(document.querySelector('#resume-indicator')?.getAttribute('data-resumed') ?? 0) +
+            Number(document.querySelector('#resume-indicator')?.getAttribute('data-resynced') ?? 0) >=
+          2,
+      );
     }
 
     await page.waitForSelector('li.msg.assistant[data-run-status="completed"]');
@@ -161,7 +174,9 @@ describe('web chat example in headless Chromium', () => {
       // Another participant writes while the first reply still streams: in the log this message
       // comes before the first reply's response, which the page must show after the resync.
       const second = 'A second question from another tab';
-      const sentSecond = (await control.timeout(10_000).emitWithAck('chat.send', { sessionId: 'browser-resync', text: second, idempotencyKey: 'e2e-second' })) as {
+      const sentSecond = (await control
+        .timeout(10_000)
+        .emitWithAck('chat.send', { sessionId: 'browser-resync', text: second, idempotencyKey: 'e2e-second' })) as {
         ok: boolean;
         data?: { runId: string };
       };

@@ -10,9 +10,13 @@ const serverCli = here('../../server/dist/cli.js');
 const suiteCli = here('../dist/cli.js');
 const out = process.argv[2] ?? here('../REPORT.md');
 
-const gateway = spawn(process.execPath, [serverCli, 'serve', '--port', '0', '--token', 'report-token', '--conformance-token', 'report-control', '--log-level', 'silent'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const gateway = spawn(
+  process.execPath,
+  [serverCli, 'serve', '--port', '0', '--token', 'report-token', '--conformance-token', 'report-control', '--log-level', 'silent'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const url = await new Promise((resolve, reject) => {
   let buffered = '';
   gateway.stdout.on('data', (chunk) => {
@@ -25,7 +29,21 @@ const url = await new Promise((resolve, reject) => {
 
 const suite = spawn(
   process.execPath,
-  [suiteCli, '--url', url, '--token', 'report-token', '--control-token', 'report-control', '--reporter', 'markdown', '--out', out, '--expected-failures', here('../test/reference-baseline.yaml')],
+  [
+    suiteCli,
+    '--url',
+    url,
+    '--token',
+    'report-token',
+    '--control-token',
+    'report-control',
+    '--reporter',
+    'markdown',
+    '--out',
+    out,
+    '--expected-failures',
+    here('../test/reference-baseline.yaml'),
+  ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
 const code = await new Promise((resolve) => suite.once('exit', resolve));

@@ -115,7 +115,10 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
   let expectedFailures: Map<string, string> | undefined;
   if (v['expected-failures']) {
     try {
-      expectedFailures = parseExpectedFailures(readFileSync(v['expected-failures'], 'utf8'), allChecks.map((c) => c.id));
+      expectedFailures = parseExpectedFailures(
+        readFileSync(v['expected-failures'], 'utf8'),
+        allChecks.map((c) => c.id),
+      );
     } catch (error) {
       fail(`cannot read --expected-failures: ${(error as Error).message}`);
     }
@@ -125,11 +128,17 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
   // Progress goes to stdout for the pretty reporter, to stderr when stdout carries a machine-readable report.
   const progress = reporter === 'pretty' && !v.out ? io.stdout : io.stderr;
   const report: SuiteReport = await runSuite(
-      { url: v.url, token: v.token, controlToken: v['control-token'], peerUrl: v['peer-url'], forbiddenPrefix: v['forbidden-prefix'], timeoutMs },
-      { checks: selected, repeat, expectedFailures, onResult: (r, i, n) => progress.write(`${progressLine(r, i, n)}\n`) },
+    { url: v.url, token: v.token, controlToken: v['control-token'], peerUrl: v['peer-url'], forbiddenPrefix: v['forbidden-prefix'], timeoutMs },
+    { checks: selected, repeat, expectedFailures, onResult: (r, i, n) => progress.write(`${progressLine(r, i, n)}\n`) },
   );
   const rendered =
-    reporter === 'json' ? renderJson(report) : reporter === 'junit' ? renderJunit(report) : reporter === 'markdown' ? renderMarkdown(report) : `${renderPrettySummary(report)}\n`;
+    reporter === 'json'
+      ? renderJson(report)
+      : reporter === 'junit'
+        ? renderJunit(report)
+        : reporter === 'markdown'
+          ? renderMarkdown(report)
+          : `${renderPrettySummary(report)}\n`;
   if (v.out) {
     writeFileSync(v.out, rendered);
     progress.write(`${renderPrettySummary(report).split('\n').slice(-3).join('\n')}\nreport written to ${v.out}\n`);
@@ -137,4 +146,3 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
   if (reporter !== 'pretty' && !v.out) io.stderr.write(`${renderPrettySummary(report)}\n`);
   return report.exitCode;
 }
-

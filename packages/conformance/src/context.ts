@@ -1,11 +1,4 @@
-import {
-  ControlCommandNames,
-  type ControlCommand,
-  type ControlData,
-  type Hello,
-  type Joined,
-  type SessionEvent,
-} from '@agent-gateway/schema';
+import { ControlCommandNames, type ControlCommand, type ControlData, type Hello, type Joined, type SessionEvent } from '@agent-gateway/schema';
 import { Connection } from './harness/connection.js';
 import { CheckFailure, NotTestable, SkipCheck } from './harness/errors.js';
 import type { WireLog } from './harness/wire-log.js';
@@ -117,7 +110,11 @@ export class CheckContext {
     const result = await conn.request('control', command);
     if (result.ok) return result.data;
     if (result.error.code === 'CONTROL_UNSUPPORTED') throw new NotTestable(`the gateway answered CONTROL_UNSUPPORTED to ${command.type}`);
-    throw new CheckFailure(`control ${command.type} was refused: ${result.error.code} ${result.error.message}`, [`control ${command.type} answers ok`], result.error);
+    throw new CheckFailure(
+      `control ${command.type} was refused: ${result.error.code} ${result.error.message}`,
+      [`control ${command.type} answers ok`],
+      result.error,
+    );
   }
 
   /**

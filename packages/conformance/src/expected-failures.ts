@@ -18,7 +18,8 @@ export function parseExpectedFailures(text: string, knownIds: readonly string[])
   if (Array.isArray(doc)) {
     for (const entry of doc) {
       if (typeof entry === 'string') add(entry, '');
-      else if (entry && typeof entry === 'object') add((entry as { id?: unknown; check?: unknown }).id ?? (entry as { check?: unknown }).check, (entry as { reason?: unknown }).reason);
+      else if (entry && typeof entry === 'object')
+        add((entry as { id?: unknown; check?: unknown }).id ?? (entry as { check?: unknown }).check, (entry as { reason?: unknown }).reason);
       else throw new Error(`expected-failures: cannot read entry ${JSON.stringify(entry)}`);
     }
   } else if (typeof doc === 'object') {

@@ -60,7 +60,14 @@ export interface SuiteReport {
   config: { timeoutMs: number; repeat: number; grep?: string; peer: boolean; token: boolean; controlToken: boolean; forbiddenPrefix: boolean };
   results: CheckResult[];
   requirements: RequirementSummary[];
-  summary: Record<Verdict, number> & { total: number; executed: number; requiredFailures: number; expectedFailures: number; stale: number; schemaViolations: number };
+  summary: Record<Verdict, number> & {
+    total: number;
+    executed: number;
+    requiredFailures: number;
+    expectedFailures: number;
+    stale: number;
+    schemaViolations: number;
+  };
   exitCode: 0 | 1 | 2;
   durationMs: number;
 }
@@ -87,7 +94,9 @@ export function checkLevel(check: Check): RequirementLevel {
 export function selectChecks(checks: readonly Check[], grep?: string): Check[] {
   if (!grep) return [...checks];
   const needle = grep.toLowerCase();
-  return checks.filter((c) => c.id.toLowerCase().includes(needle) || c.requirements.some((r) => r.toLowerCase() === needle) || c.title.toLowerCase().includes(needle));
+  return checks.filter(
+    (c) => c.id.toLowerCase().includes(needle) || c.requirements.some((r) => r.toLowerCase() === needle) || c.title.toLowerCase().includes(needle),
+  );
 }
 
 /** Connect once with every credential given and learn identity, limits and control commands. */
@@ -116,18 +125,22 @@ export async function discover(config: SuiteConfig): Promise<Discovery> {
   }
 }
 
-
 function unmet(check: Check, config: SuiteConfig, discovery: Discovery): { verdict: 'not-testable' | 'skipped'; message: string } | undefined {
   for (const need of check.requires ?? []) {
-    if (need === 'feature:peer' && !config.peerUrl) return { verdict: 'skipped', message: 'no second node was given (--peer-url); multi-node behaviour is not claimed' };
-    if (need === 'feature:forbidden-prefix' && !config.forbiddenPrefix) return { verdict: 'skipped', message: 'no forbidden session prefix was given (--forbidden-prefix); per-principal authorisation is not exercised' };
-    if (need === 'feature:token' && !config.token) return { verdict: 'skipped', message: 'no token was given (--token); the gateway is assumed to run without authentication' };
+    if (need === 'feature:peer' && !config.peerUrl)
+      return { verdict: 'skipped', message: 'no second node was given (--peer-url); multi-node behaviour is not claimed' };
+    if (need === 'feature:forbidden-prefix' && !config.forbiddenPrefix)
+      return { verdict: 'skipped', message: 'no forbidden session prefix was given (--forbidden-prefix); per-principal authorisation is not exercised' };
+    if (need === 'feature:token' && !config.token)
+      return { verdict: 'skipped', message: 'no token was given (--token); the gateway is assumed to run without authentication' };
   }
   for (const need of check.requires ?? []) {
     if (need.startsWith('control:')) {
       const command = need.slice('control:'.length);
-      if (!config.controlToken) return { verdict: 'not-testable', message: `needs control command ${command} but no control token was given (--control-token)` };
-      if (!discovery.controlCommands.includes(command)) return { verdict: 'not-testable', message: `needs control command ${command}, which the gateway does not advertise` };
+      if (!config.controlToken)
+        return { verdict: 'not-testable', message: `needs control command ${command} but no control token was given (--control-token)` };
+      if (!discovery.controlCommands.includes(command))
+        return { verdict: 'not-testable', message: `needs control command ${command}, which the gateway does not advertise` };
     }
   }
   return undefined;
@@ -149,7 +162,10 @@ async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery):
     await Promise.race([
       check.run(ctx),
       new Promise<never>((_, reject) => {
-        hardStop = setTimeout(() => reject(new CheckFailure(`the check did not finish within ${budget} ms`, ['completion within the timeout'])), budget + 2_000);
+        hardStop = setTimeout(
+          () => reject(new CheckFailure(`the check did not finish within ${budget} ms`, ['completion within the timeout'])),
+          budget + 2_000,
+        );
       }),
     ]);
     attempt = { verdict: 'passed' };
@@ -174,7 +190,13 @@ async function runOnce(check: Check, config: SuiteConfig, discovery: Discovery):
     };
   }
   const durationMs = Math.round(performance.now() - started);
-  return { ...attempt, notes: ctx.notes, violations: log.violations, wireLog: attempt.verdict === 'passed' || attempt.verdict === 'skipped' ? [] : log.render(), durationMs };
+  return {
+    ...attempt,
+    notes: ctx.notes,
+    violations: log.violations,
+    wireLog: attempt.verdict === 'passed' || attempt.verdict === 'skipped' ? [] : log.render(),
+    durationMs,
+  };
 }
 
 export interface RunOptions {
@@ -199,7 +221,16 @@ export async function runSuite(config: SuiteConfig, options: RunOptions = {}): P
     const missing = unmet(check, config, discovery);
     let result: CheckResult;
     if (missing) {
-      result = { ...base, verdict: missing.verdict, message: missing.message, notes: [], violations: [], wireLog: [], durationMs: 0, attempts: [missing.verdict] };
+      result = {
+        ...base,
+        verdict: missing.verdict,
+        message: missing.message,
+        notes: [],
+        violations: [],
+        wireLog: [],
+        durationMs: 0,
+        attempts: [missing.verdict],
+      };
     } else {
       const attempts: CheckAttempt[] = [];
       for (let i = 0; i < repeat; i++) attempts.push(await runOnce(check, config, discovery));
@@ -210,7 +241,8 @@ export async function runSuite(config: SuiteConfig, options: RunOptions = {}): P
       result = {
         ...base,
         verdict,
-        message: verdict === 'flaky' ? `verdicts differ across ${repeat} runs: ${verdicts.join(', ')}${shown.message ? `; ${shown.message}` : ''}` : shown.message,
+        message:
+          verdict === 'flaky' ? `verdicts differ across ${repeat} runs: ${verdicts.join(', ')}${shown.message ? `; ${shown.message}` : ''}` : shown.message,
         expected: shown.expected,
         actual: shown.actual,
         notes: [...new Set(attempts.flatMap((a) => a.notes))],
@@ -233,7 +265,12 @@ export async function runSuite(config: SuiteConfig, options: RunOptions = {}): P
 
 const FAILING: Verdict[] = ['failed', 'not-testable', 'flaky'];
 
-export function buildReport(config: SuiteConfig, discovery: Discovery, results: CheckResult[], run: { repeat: number; grep?: string; durationMs: number }): SuiteReport {
+export function buildReport(
+  config: SuiteConfig,
+  discovery: Discovery,
+  results: CheckResult[],
+  run: { repeat: number; grep?: string; durationMs: number },
+): SuiteReport {
   const counts = { passed: 0, failed: 0, 'not-testable': 0, skipped: 0, error: 0, flaky: 0 } as Record<Verdict, number>;
   for (const r of results) counts[r.verdict] += 1;
   const executed = results.filter((r) => r.verdict !== 'skipped').length;
@@ -265,10 +302,26 @@ export function buildReport(config: SuiteConfig, discovery: Discovery, results: 
       controlCommands: [...discovery.controlCommands].sort(),
       ...(discovery.capabilities ? { capabilities: [...discovery.capabilities].sort() } : {}),
     },
-    config: { timeoutMs: config.timeoutMs, repeat: run.repeat, ...(run.grep ? { grep: run.grep } : {}), peer: Boolean(config.peerUrl), token: Boolean(config.token), controlToken: Boolean(config.controlToken), forbiddenPrefix: Boolean(config.forbiddenPrefix) },
+    config: {
+      timeoutMs: config.timeoutMs,
+      repeat: run.repeat,
+      ...(run.grep ? { grep: run.grep } : {}),
+      peer: Boolean(config.peerUrl),
+      token: Boolean(config.token),
+      controlToken: Boolean(config.controlToken),
+      forbiddenPrefix: Boolean(config.forbiddenPrefix),
+    },
     results,
     requirements,
-    summary: { ...counts, total: results.length, executed, requiredFailures, expectedFailures, stale, schemaViolations: results.filter((r) => r.violations.some((v) => v.direction !== 'out')).length },
+    summary: {
+      ...counts,
+      total: results.length,
+      executed,
+      requiredFailures,
+      expectedFailures,
+      stale,
+      schemaViolations: results.filter((r) => r.violations.some((v) => v.direction !== 'out')).length,
+    },
     exitCode,
     durationMs: run.durationMs,
   };

@@ -44,7 +44,9 @@ describe('the CLI against the reference gateway running as its own process', () 
   let url: string;
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [SERVER_CLI, 'serve', '--port', '0', '--token', TOKEN, '--conformance-token', CONTROL_TOKEN, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn(process.execPath, [SERVER_CLI, 'serve', '--port', '0', '--token', TOKEN, '--conformance-token', CONTROL_TOKEN, '--log-level', 'silent'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     url = await new Promise<string>((resolve, reject) => {
       let buffered = '';
       server.stdout!.on('data', (chunk) => {
@@ -62,7 +64,20 @@ describe('the CLI against the reference gateway running as its own process', () 
 
   it('passes the whole suite (exit 0) and writes a JSON report with run info', async () => {
     const out = join(tmp, 'report.json');
-    const run = await cli(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--reporter', 'json', '--out', out, '--expected-failures', BASELINE_FILE]);
+    const run = await cli([
+      '--url',
+      url,
+      '--token',
+      TOKEN,
+      '--control-token',
+      CONTROL_TOKEN,
+      '--reporter',
+      'json',
+      '--out',
+      out,
+      '--expected-failures',
+      BASELINE_FILE,
+    ]);
     expect(run.stderr).toContain('exit code 0');
     expect(run.code).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as SuiteReport;
@@ -70,7 +85,12 @@ describe('the CLI against the reference gateway running as its own process', () 
     expect(report.gateway).toMatchObject({ name: 'agent-gateway-reference', protocolVersion: '1.0', controlEnabled: true });
     expect(report.gateway.controlCommands.length).toBeGreaterThan(5);
     // Skipped: the two multi-node checks (no --peer-url) and per-principal authorisation (no --forbidden-prefix).
-    expect(report.results.filter((r) => r.verdict === 'skipped').map((r) => r.id).sort()).toEqual(['auth.forbidden-join-leaks-nothing', 'scale.peer-live-fanout', 'scale.peer-resume']);
+    expect(
+      report.results
+        .filter((r) => r.verdict === 'skipped')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['auth.forbidden-join-leaks-nothing', 'scale.peer-live-fanout', 'scale.peer-resume']);
     expect(report.summary.executed).toBe(report.summary.total - 3);
   }, 120_000);
 
@@ -92,13 +112,37 @@ describe('the CLI against the reference gateway running as its own process', () 
   it('a listed expected failure that passes is a stale baseline (exit 1)', async () => {
     const file = join(tmp, 'stale.yaml');
     writeFileSync(file, '- id: join.joined-shape\n  reason: believed broken\n');
-    const run = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'join.joined-shape', '--expected-failures', file]);
+    const run = await cliInProcess([
+      '--url',
+      url,
+      '--token',
+      TOKEN,
+      '--control-token',
+      CONTROL_TOKEN,
+      '--grep',
+      'join.joined-shape',
+      '--expected-failures',
+      file,
+    ]);
     expect(run.stdout).toContain('STALE');
     expect(run.code).toBe(1);
   }, 30_000);
 
   it('--repeat runs every check n times', async () => {
-    const run = await cliInProcess(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', 'join.empty-session', '--repeat', '3', '--reporter', 'json']);
+    const run = await cliInProcess([
+      '--url',
+      url,
+      '--token',
+      TOKEN,
+      '--control-token',
+      CONTROL_TOKEN,
+      '--grep',
+      'join.empty-session',
+      '--repeat',
+      '3',
+      '--reporter',
+      'json',
+    ]);
     const report = JSON.parse(run.stdout) as SuiteReport;
     expect(report.results[0]!.attempts).toEqual(['passed', 'passed', 'passed']);
     expect(run.code).toBe(0);

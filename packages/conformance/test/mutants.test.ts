@@ -42,7 +42,14 @@ const MUTANTS: Record<keyof GatewayFaults, string[]> = {
     'heartbeat.outcomes-observable',
     'heartbeat.system-events-kept-while-busy',
   ],
-  unvalidatedSince: ['cursor.since-above-safe-integer', 'cursor.since-float', 'cursor.since-huge', 'cursor.since-negative', 'cursor.since-string', 'robustness.malformed-flood'],
+  unvalidatedSince: [
+    'cursor.since-above-safe-integer',
+    'cursor.since-float',
+    'cursor.since-huge',
+    'cursor.since-negative',
+    'cursor.since-string',
+    'robustness.malformed-flood',
+  ],
 };
 
 describe('broken gateways are caught by named checks', () => {

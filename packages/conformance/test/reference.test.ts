@@ -19,7 +19,9 @@ describe('the suite against the reference gateway in-process', () => {
   });
 
   it('passes every check except the documented reference failures and the multi-node checks', () => {
-    const problems = report.results.filter((r) => r.verdict !== 'passed' && !(r.verdict === 'skipped' && r.requirements.includes('R7.2')) && r.expectedFailure === undefined);
+    const problems = report.results.filter(
+      (r) => r.verdict !== 'passed' && !(r.verdict === 'skipped' && r.requirements.includes('R7.2')) && r.expectedFailure === undefined,
+    );
     expect(problems.map((r) => ({ id: r.id, verdict: r.verdict, message: r.message }))).toEqual([]);
     expect(failingIds(report)).toEqual([...referenceBaseline.keys()].sort());
     expect(report.exitCode).toBe(0);
@@ -27,7 +29,12 @@ describe('the suite against the reference gateway in-process', () => {
 
   it('runs every check and skips only what the gateway does not claim', () => {
     expect(report.results.map((r) => r.id)).toEqual(allChecks.map((c) => c.id));
-    expect(report.results.filter((r) => r.verdict === 'skipped').map((r) => r.id).sort()).toEqual(['scale.peer-live-fanout', 'scale.peer-resume']);
+    expect(
+      report.results
+        .filter((r) => r.verdict === 'skipped')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['scale.peer-live-fanout', 'scale.peer-resume']);
     expect(report.summary.error).toBe(0);
   });
 

@@ -38,9 +38,21 @@ describe('runner verdicts', () => {
     closeStub = s.close;
     const checks: Check[] = [
       verifies('R1.1', { id: 't.pass', title: 'passes', run: async (ctx) => void (await ctx.client()) }),
-      verifies('R1.2', { id: 't.fail', title: 'fails', run: async () => { throw new CheckFailure('wrong', ['right'], 'wrong'); } }),
+      verifies('R1.2', {
+        id: 't.fail',
+        title: 'fails',
+        run: async () => {
+          throw new CheckFailure('wrong', ['right'], 'wrong');
+        },
+      }),
       verifies('R1.3', { id: 't.timeout', title: 'waits for nothing', run: async (ctx) => void (await (await ctx.client()).waitFor('never.sent')) }),
-      verifies('R1.4', { id: 't.bug', title: 'harness bug', run: async () => { throw new TypeError('oops'); } }),
+      verifies('R1.4', {
+        id: 't.bug',
+        title: 'harness bug',
+        run: async () => {
+          throw new TypeError('oops');
+        },
+      }),
       verifies('R7.2', { id: 't.peer', title: 'needs a peer', requires: ['feature:peer'], run: async () => undefined }),
       verifies('R8.2', { id: 't.control', title: 'needs control', requires: ['control:session.trim'], run: async () => undefined }),
     ];
@@ -65,7 +77,9 @@ describe('runner verdicts', () => {
       socket.emit('session.event', [{ sessionId: 's1', epoch: 'e1', event: { type: 'stream.chunk', runId: 'r', streamId: 'x', index: 0, text: 'no seq' } }]);
     });
     closeStub = s.close;
-    const checks = [verifies('R2.1', { id: 't.frames', title: 'just connects', run: async (ctx) => void (await (await ctx.client()).waitFor('session.event')) })];
+    const checks = [
+      verifies('R2.1', { id: 't.frames', title: 'just connects', run: async (ctx) => void (await (await ctx.client()).waitFor('session.event')) }),
+    ];
     const report = await runSuite(config(s.url), { checks });
     const [result] = report.results;
     expect(result).toMatchObject({ verdict: 'failed' });
@@ -85,12 +99,22 @@ describe('runner verdicts', () => {
   it('zero executed checks is an error (exit 2); repeat reports differing verdicts as flaky', async () => {
     const s = await stub((socket) => socket.emit('hello', HELLO));
     closeStub = s.close;
-    const onlySkipped = await runSuite(config(s.url), { checks: [verifies('R7.2', { id: 't.peer', title: 'peer', requires: ['feature:peer'], run: async () => undefined })] });
+    const onlySkipped = await runSuite(config(s.url), {
+      checks: [verifies('R7.2', { id: 't.peer', title: 'peer', requires: ['feature:peer'], run: async () => undefined })],
+    });
     expect(onlySkipped.exitCode).toBe(2);
     let n = 0;
     const flaky = await runSuite(config(s.url), {
       repeat: 2,
-      checks: [verifies('R1.1', { id: 't.flaky', title: 'alternates', run: async () => { if (n++ % 2 === 1) throw new CheckFailure('second time'); } })],
+      checks: [
+        verifies('R1.1', {
+          id: 't.flaky',
+          title: 'alternates',
+          run: async () => {
+            if (n++ % 2 === 1) throw new CheckFailure('second time');
+          },
+        }),
+      ],
     });
     expect(flaky.results[0]).toMatchObject({ verdict: 'flaky', attempts: ['passed', 'failed'] });
     expect(flaky.exitCode).toBe(1);

@@ -39,7 +39,10 @@ describe('judgeSequence', () => {
 describe('parseExpectedFailures', () => {
   const ids = ['a.one', 'b.two'];
   it('reads lists, maps and objects', () => {
-    expect([...parseExpectedFailures('- a.one\n- id: b.two\n  reason: known\n', ids)]).toEqual([['a.one', ''], ['b.two', 'known']]);
+    expect([...parseExpectedFailures('- a.one\n- id: b.two\n  reason: known\n', ids)]).toEqual([
+      ['a.one', ''],
+      ['b.two', 'known'],
+    ]);
     expect([...parseExpectedFailures('expectedFailures:\n  a.one: flaky network\n', ids)]).toEqual([['a.one', 'flaky network']]);
     expect(parseExpectedFailures('', ids).size).toBe(0);
   });

@@ -4,7 +4,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import {
-  JoinParams,
+  type JoinParams,
   PROTOCOL_VERSION,
   validate,
   type ClientToServerEvents,
@@ -41,7 +41,7 @@ export const onReplay: ServerToClientEvents['replay'] = (frames) => {
     const event: SessionEvent = frame.event;
     if (event.type === 'stream.chunk') event.index.toFixed();
     // @ts-expect-error a replayed frame has no `cursor` field
-    frame.cursor;
+    void frame.cursor;
   }
 };
 

@@ -12,7 +12,11 @@ const bundle = readFileSync(join(PACKAGE_DIR, 'generated', 'protocol.schema.json
 const target = join(PACKAGE_DIR, 'baseline', PROTOCOL_VERSION, 'protocol.schema.json');
 if (existsSync(target)) {
   const same = readFileSync(target, 'utf8') === bundle;
-  console.error(same ? `baseline ${PROTOCOL_VERSION} is already the current bundle` : `baseline ${PROTOCOL_VERSION} exists and differs: bump PROTOCOL_VERSION to release a new baseline`);
+  console.error(
+    same
+      ? `baseline ${PROTOCOL_VERSION} is already the current bundle`
+      : `baseline ${PROTOCOL_VERSION} exists and differs: bump PROTOCOL_VERSION to release a new baseline`,
+  );
   process.exit(same ? 0 : 1);
 }
 mkdirSync(join(PACKAGE_DIR, 'baseline', PROTOCOL_VERSION), { recursive: true });

@@ -88,9 +88,7 @@ export function collectDefinitions(): Map<string, TSchema> {
       else if (seen.json !== json) seen.consistent = false;
     });
   }
-  const extra = [...byTitle.entries()]
-    .filter(([title, entry]) => entry.consistent && !defs.has(title))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const extra = [...byTitle.entries()].filter(([title, entry]) => entry.consistent && !defs.has(title)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [title, entry] of extra) defs.set(title, entry.schema);
   // A registry schema whose title names another schema would make references ambiguous.
   for (const [name, json] of registryJson) {

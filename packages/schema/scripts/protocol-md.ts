@@ -35,7 +35,7 @@ export function readPropertyDocs(sourcePath: string, constName: string): Map<str
 function jsDocText(node: ts.Node): string {
   const docs = (node as ts.Node & { jsDoc?: ts.JSDoc[] }).jsDoc ?? [];
   return docs
-    .map((doc) => (typeof doc.comment === 'string' ? doc.comment : ts.getTextOfJSDocComment(doc.comment) ?? ''))
+    .map((doc) => (typeof doc.comment === 'string' ? doc.comment : (ts.getTextOfJSDocComment(doc.comment) ?? '')))
     .join(' ')
     .replace(/\s+/g, ' ')
     .trim();
@@ -83,7 +83,11 @@ function bounds(schema: JsonObject): string {
 
 /** One-line type of a schema, for reference tables. */
 export function typeText(schema: Json): string {
-  if (schema === true || (schema && typeof schema === 'object' && !Array.isArray(schema) && Object.keys(schema).filter((k) => k !== 'description').length === 0)) return 'any JSON value';
+  if (
+    schema === true ||
+    (schema && typeof schema === 'object' && !Array.isArray(schema) && Object.keys(schema).filter((k) => k !== 'description').length === 0)
+  )
+    return 'any JSON value';
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return String(schema);
   const name = refName(schema);
   if (name) return link(name);
@@ -107,7 +111,15 @@ function describeOf(schema: Json, bundle: ProtocolBundle): string {
 
 /** Inline (untitled, unreferenced) object schemas are listed field by field under their parent. */
 function isInlineObject(schema: Json): schema is JsonObject {
-  return !!schema && typeof schema === 'object' && !Array.isArray(schema) && schema.type === 'object' && !refName(schema) && typeof schema.title !== 'string' && !!schema.properties;
+  return (
+    !!schema &&
+    typeof schema === 'object' &&
+    !Array.isArray(schema) &&
+    schema.type === 'object' &&
+    !refName(schema) &&
+    typeof schema.title !== 'string' &&
+    !!schema.properties
+  );
 }
 
 function fieldRows(schema: JsonObject, prefix: string, bundle: ProtocolBundle, rows: string[]): void {
@@ -117,7 +129,11 @@ function fieldRows(schema: JsonObject, prefix: string, bundle: ProtocolBundle, r
     const prop = properties[field] as Json;
     const name = `${prefix}${field}`;
     const item = prop && typeof prop === 'object' && !Array.isArray(prop) && prop.type === 'array' ? (prop.items as Json) : undefined;
-    const type = isInlineObject(prop) ? 'object' : item !== undefined && isInlineObject(item) ? `array of object${bounds(prop as unknown as JsonObject)}` : typeText(prop);
+    const type = isInlineObject(prop)
+      ? 'object'
+      : item !== undefined && isInlineObject(item)
+        ? `array of object${bounds(prop as unknown as JsonObject)}`
+        : typeText(prop);
     rows.push(`| \`${name}\` | ${cell(type)} | ${required.has(field) ? 'yes' : 'no'} | ${cell(describeOf(prop, bundle))} |`);
     if (isInlineObject(prop)) fieldRows(prop, `${name}.`, bundle, rows);
     else if (item !== undefined && isInlineObject(item)) fieldRows(item, `${name}[].`, bundle, rows);
@@ -156,7 +172,13 @@ function schemaSection(name: string, schema: JsonObject, bundle: ProtocolBundle)
   return lines;
 }
 
-export function buildProtocolMarkdown(bundle: ProtocolBundle, semantics: string, errorDocs: Map<string, string>, versionDoc: string, compatRules: string): string {
+export function buildProtocolMarkdown(
+  bundle: ProtocolBundle,
+  semantics: string,
+  errorDocs: Map<string, string>,
+  versionDoc: string,
+  compatRules: string,
+): string {
   const out: string[] = [
     `<!-- ${GENERATED_NOTE} -->`,
     '',
@@ -197,7 +219,11 @@ export function buildProtocolMarkdown(bundle: ProtocolBundle, semantics: string,
     const params = bundle.$defs[entry.params];
     out.push(`### Request \`${event}\``, '', entry.description, '');
     if (typeof params?.description === 'string') out.push(params.description, '');
-    out.push(`- Params: ${link(entry.params)}`, `- Acknowledgement: ${link(entry.result)} (\`{ ok: true, data }\` with ${link(entry.data)}, or \`{ ok: false, error }\` with ${link('WireError')})`, '');
+    out.push(
+      `- Params: ${link(entry.params)}`,
+      `- Acknowledgement: ${link(entry.result)} (\`{ ok: true, data }\` with ${link(entry.data)}, or \`{ ok: false, error }\` with ${link('WireError')})`,
+      '',
+    );
     if (params?.type === 'object' && params.properties) out.push(...objectTable(params, bundle));
     else out.push(`The params are a union; see ${link(entry.params)} for its members.`, '');
   }
@@ -216,5 +242,8 @@ export function buildProtocolMarkdown(bundle: ProtocolBundle, semantics: string,
   }
   out.push('', '## Schemas', '');
   for (const [name, schema] of Object.entries(bundle.$defs)) out.push(...schemaSection(name, schema, bundle));
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

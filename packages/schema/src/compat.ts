@@ -114,7 +114,14 @@ class Comparer {
   compare(beforeRaw: Json | undefined, afterRaw: Json | undefined, path: string): void {
     // The same named definition on both sides is compared once, under `$defs/<Name>`; repeating
     // its changes at every place that uses it would bury the report.
-    if (isObject(beforeRaw) && isObject(afterRaw) && typeof beforeRaw.$ref === 'string' && beforeRaw.$ref === afterRaw.$ref && Object.keys(beforeRaw).length === 1 && Object.keys(afterRaw).length === 1) {
+    if (
+      isObject(beforeRaw) &&
+      isObject(afterRaw) &&
+      typeof beforeRaw.$ref === 'string' &&
+      beforeRaw.$ref === afterRaw.$ref &&
+      Object.keys(beforeRaw).length === 1 &&
+      Object.keys(afterRaw).length === 1
+    ) {
       const name = beforeRaw.$ref.startsWith('#/$defs/') ? decodeURIComponent(beforeRaw.$ref.slice('#/$defs/'.length)) : undefined;
       if (name !== undefined && this.baseline.$defs?.[name] !== undefined && this.current.$defs?.[name] !== undefined) return;
     }
@@ -205,7 +212,8 @@ class Comparer {
     this.compareBound(before, after, 'maxLength', 'upper', path);
     this.compareBound(before, after, 'maxItems', 'upper', path);
     this.compareBound(before, after, 'maxProperties', 'upper', path);
-    if (after.multipleOf !== undefined && after.multipleOf !== before.multipleOf) this.report('bound-narrowed', `${path}/multipleOf`, `multipleOf is now ${JSON.stringify(after.multipleOf)}`);
+    if (after.multipleOf !== undefined && after.multipleOf !== before.multipleOf)
+      this.report('bound-narrowed', `${path}/multipleOf`, `multipleOf is now ${JSON.stringify(after.multipleOf)}`);
     if (after.pattern !== undefined && after.pattern !== before.pattern) {
       this.report('pattern-changed', `${path}/pattern`, `pattern changed from ${JSON.stringify(before.pattern ?? null)} to ${JSON.stringify(after.pattern)}`);
     }
@@ -223,13 +231,21 @@ class Comparer {
     }
     for (const name of afterRequired) {
       if (typeof name === 'string' && !beforeRequired.has(name)) {
-        this.report('property-made-required', `${path}/properties/${escape(name)}`, name in beforeProps ? `property ${name} is now required` : `new required property ${name}`);
+        this.report(
+          'property-made-required',
+          `${path}/properties/${escape(name)}`,
+          name in beforeProps ? `property ${name} is now required` : `new required property ${name}`,
+        );
       }
     }
     if (after.additionalProperties === false && before.additionalProperties !== false) {
       this.report('additional-properties-closed', path, 'additional properties are no longer allowed');
     } else if (isObject(after.additionalProperties)) {
-      this.compare(isObject(before.additionalProperties) ? before.additionalProperties : before.additionalProperties === false ? false : {}, after.additionalProperties, `${path}/additionalProperties`);
+      this.compare(
+        isObject(before.additionalProperties) ? before.additionalProperties : before.additionalProperties === false ? false : {},
+        after.additionalProperties,
+        `${path}/additionalProperties`,
+      );
     }
     if (after.items !== undefined) this.compare(before.items ?? {}, after.items, `${path}/items`);
   }
@@ -239,7 +255,8 @@ class Comparer {
     if (typeof next !== 'number') return;
     const prev = before[keyword];
     const narrowed = typeof prev !== 'number' || (side === 'lower' ? next > prev : next < prev);
-    if (narrowed) this.report('bound-narrowed', `${path}/${keyword}`, `${keyword} ${typeof prev === 'number' ? `changed from ${prev} to ${next}` : `added (${next})`}`);
+    if (narrowed)
+      this.report('bound-narrowed', `${path}/${keyword}`, `${keyword} ${typeof prev === 'number' ? `changed from ${prev} to ${next}` : `added (${next})`}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Closed, Cursor, Epoch, RunId, SessionId, ShortText, TaggedUnion } from './common.js';
 import { Result, WireError } from './errors.js';
 import { SessionEvent, ToolPhase } from './events.js';
@@ -10,7 +10,7 @@ import { SessionEvent, ToolPhase } from './events.js';
  * system events, recreate a log with a new epoch, slow down run cleanup.
  */
 
-const cmd = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props: P, description: string) =>
+const cmd = <T extends string, P extends Record<string, TSchema>>(type: T, props: P, description: string) =>
   Type.Object({ type: Type.Literal(type), ...props }, { ...Closed, title: `Control_${type.replace(/\./g, '_')}`, description });
 
 export const ScriptStep = TaggedUnion(
@@ -63,7 +63,11 @@ export type ControlCommandName = (typeof ControlCommandNames)[number];
 export const ControlCommand = TaggedUnion(
   [
     cmd('capabilities', {}, 'List the control commands this gateway implements.'),
-    cmd('session.append', { sessionId: SessionId, events: Type.Array(SessionEvent, { minItems: 1, maxItems: 10_000 }) }, 'Append events to a session log, creating the session if needed.'),
+    cmd(
+      'session.append',
+      { sessionId: SessionId, events: Type.Array(SessionEvent, { minItems: 1, maxItems: 10_000 }) },
+      'Append events to a session log, creating the session if needed.',
+    ),
     cmd(
       'session.trim',
       { sessionId: SessionId, oldestCursor: Type.Integer({ minimum: 1, description: 'Drop everything below this seq; it becomes the new oldestCursor.' }) },
@@ -72,7 +76,11 @@ export const ControlCommand = TaggedUnion(
     cmd('session.recreate', { sessionId: SessionId }, 'Recreate the session log under a new epoch (as a restart of an in-memory gateway would).'),
     cmd(
       'run.script',
-      { sessionId: SessionId, steps: Type.Array(ScriptStep, { maxItems: 10_000 }), idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+      {
+        sessionId: SessionId,
+        steps: Type.Array(ScriptStep, { maxItems: 10_000 }),
+        idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      },
       'Queue a scripted run in the session lane; the calling connection is run-scoped for it.',
     ),
     cmd('run.release', { sessionId: SessionId, gate: ShortText }, 'Open a hold gate of a scripted run.'),
@@ -86,7 +94,11 @@ export const ControlCommand = TaggedUnion(
     ),
     cmd('lane.hold', { sessionId: SessionId }, 'Occupy the session lane as a long run would, until lane.release.'),
     cmd('lane.release', { sessionId: SessionId }, 'Release a lane held by lane.hold.'),
-    cmd('system.enqueue', { sessionId: SessionId, kind: ShortText, text: Type.String({ maxLength: 65_536 }) }, 'Queue a system event and wake the heartbeat of that session.'),
+    cmd(
+      'system.enqueue',
+      { sessionId: SessionId, kind: ShortText, text: Type.String({ maxLength: 65_536 }) },
+      'Queue a system event and wake the heartbeat of that session.',
+    ),
     cmd('heartbeat.trigger', { sessionId: SessionId }, 'Run the heartbeat of a session now.'),
     cmd('cleanup.delay', { ms: Type.Integer({ minimum: 0, maximum: 60_000 }) }, 'Delay the internal cleanup that follows every terminal run.'),
   ] satisfies TObject[],

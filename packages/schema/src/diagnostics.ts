@@ -39,7 +39,11 @@ export const Diagnostics = Type.Object(
     replays: Count,
     resyncs: Count,
   },
-  { ...Closed, title: 'Diagnostics', description: 'Diagnostic heartbeat: emitted periodically as `diagnostics` to subscribers and returned by diagnostics.get.' },
+  {
+    ...Closed,
+    title: 'Diagnostics',
+    description: 'Diagnostic heartbeat: emitted periodically as `diagnostics` to subscribers and returned by diagnostics.get.',
+  },
 );
 export type Diagnostics = Static<typeof Diagnostics>;
 

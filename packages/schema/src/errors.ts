@@ -52,13 +52,10 @@ export type WireError = Static<typeof WireError>;
 
 /** Acknowledgement result: `{ ok: true, data }` or `{ ok: false, error }`. */
 export function Result<T extends TSchema>(data: T, title: string) {
-  return Type.Union(
-    [
-      Type.Object({ ok: Type.Literal(true), data }, Closed),
-      Type.Object({ ok: Type.Literal(false), error: WireError }, Closed),
-    ],
-    { title, description: `Acknowledgement of a request: ok + data, or not ok + error.` },
-  );
+  return Type.Union([Type.Object({ ok: Type.Literal(true), data }, Closed), Type.Object({ ok: Type.Literal(false), error: WireError }, Closed)], {
+    title,
+    description: `Acknowledgement of a request: ok + data, or not ok + error.`,
+  });
 }
 
 export type Ok<T> = { ok: true; data: T };

@@ -3,10 +3,10 @@ import { Closed, RunId, ShortText, TaggedUnion, Timestamp } from './common.js';
 import { WireError } from './errors.js';
 
 /** Tool-call phases. `end`, `error` and `result` are terminal: nothing follows them for that call. */
-export const ToolPhase = Type.Union(
-  [Type.Literal('start'), Type.Literal('update'), Type.Literal('end'), Type.Literal('error'), Type.Literal('result')],
-  { title: 'ToolPhase', description: 'Phase of a tool call. Terminal phases: end, error, result.' },
-);
+export const ToolPhase = Type.Union([Type.Literal('start'), Type.Literal('update'), Type.Literal('end'), Type.Literal('error'), Type.Literal('result')], {
+  title: 'ToolPhase',
+  description: 'Phase of a tool call. Terminal phases: end, error, result.',
+});
 export type ToolPhase = Static<typeof ToolPhase>;
 
 /** Run lifecycle. `completed`, `aborted` and `failed` are terminal. */
@@ -176,7 +176,6 @@ export const SessionEvent = TaggedUnion(
 );
 export type SessionEvent = Static<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];
-
 
 export type RunTrigger = Static<typeof RunTrigger>;
 export type Role = Static<typeof Role>;

@@ -63,10 +63,7 @@ export const ToolBatch = Type.Array(ToolFrame, {
   maxItems: MAX_FRAMES_PER_BATCH,
 });
 
-export const RetainedEvent = Type.Object(
-  { seq: Seq, event: SessionEvent },
-  { ...Closed, title: 'RetainedEvent', description: 'An event as kept in the log.' },
-);
+export const RetainedEvent = Type.Object({ seq: Seq, event: SessionEvent }, { ...Closed, title: 'RetainedEvent', description: 'An event as kept in the log.' });
 export type RetainedEvent = Static<typeof RetainedEvent>;
 
 export { Cursor };

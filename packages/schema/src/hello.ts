@@ -7,7 +7,9 @@ export const HandshakeAuth = Type.Object(
   {
     token: Type.Optional(Type.String({ maxLength: 4096, description: 'Credential checked by the gateway token verifier.' })),
     controlToken: Type.Optional(Type.String({ maxLength: 4096, description: 'Separate credential for the conformance control surface.' })),
-    protocolVersion: Type.Optional(Type.String({ pattern: '^[0-9]+\\.[0-9]+$', maxLength: 16, description: 'Protocol version the client speaks, "MAJOR.MINOR".' })),
+    protocolVersion: Type.Optional(
+      Type.String({ pattern: '^[0-9]+\\.[0-9]+$', maxLength: 16, description: 'Protocol version the client speaks, "MAJOR.MINOR".' }),
+    ),
   },
   { ...Closed, title: 'HandshakeAuth', description: 'Socket.IO handshake `auth` object.' },
 );

@@ -1,15 +1,5 @@
 export { MAX_SEQ, SessionId, RunId, Epoch, Seq, Cursor, Timestamp, TaggedUnion } from './common.js';
-export {
-  WireError,
-  ValidationIssue,
-  ErrorDetails,
-  VersionRange,
-  Result,
-  type Ok,
-  type Fail,
-  type ResultOf,
-  ProtocolErrorEvent,
-} from './errors.js';
+export { WireError, ValidationIssue, ErrorDetails, VersionRange, Result, type Ok, type Fail, type ResultOf, ProtocolErrorEvent } from './errors.js';
 export {
   PROTOCOL_VERSION,
   PROTOCOL_MAJOR,
@@ -56,14 +46,7 @@ export {
   ActiveRun,
   SessionState,
 } from './join.js';
-export {
-  SessionStatus,
-  SessionRow,
-  SessionsListParams,
-  SessionsListData,
-  SessionsListResult,
-  SessionsChanged,
-} from './sessions.js';
+export { SessionStatus, SessionRow, SessionsListParams, SessionsListData, SessionsListResult, SessionsChanged } from './sessions.js';
 export {
   ChatSendParams,
   ChatSendData,
@@ -119,11 +102,4 @@ export {
 } from './validate.js';
 export { compileValidators } from './compile.js';
 export { validate, precompiledValidators } from './default-validate.js';
-export {
-  findBreakingChanges,
-  disallowedBreakingChanges,
-  majorOf,
-  type BreakingChange,
-  type BreakingChangeKind,
-  type BundleLike,
-} from './compat.js';
+export { findBreakingChanges, disallowedBreakingChanges, majorOf, type BreakingChange, type BreakingChangeKind, type BundleLike } from './compat.js';

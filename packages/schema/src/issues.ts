@@ -33,7 +33,10 @@ function describe(error: ErrorObject): ValidationIssue {
     message = 'is required';
   } else if (error.keyword === 'discriminator' && typeof params.tag === 'string') {
     path = `${path}/${escapePointer(params.tag)}`;
-    message = params.tagValue === undefined ? 'is required and must be a known type' : `must be one of the known types, got ${JSON.stringify(params.tagValue).slice(0, 64)}`;
+    message =
+      params.tagValue === undefined
+        ? 'is required and must be a known type'
+        : `must be one of the known types, got ${JSON.stringify(params.tagValue).slice(0, 64)}`;
   } else if (error.keyword === 'const' && params.allowedValue !== undefined) {
     message = `must be ${JSON.stringify(params.allowedValue)}`;
   } else if (error.keyword === 'enum' && Array.isArray(params.allowedValues)) {

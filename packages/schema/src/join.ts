@@ -122,8 +122,7 @@ export const Snapshot = Type.Object(
   {
     ...Closed,
     title: 'Snapshot',
-    description:
-      'Authoritative view of a session at `eventCursor`, enough to rebuild a client view from nothing. Live frames continue from eventCursor + 1.',
+    description: 'Authoritative view of a session at `eventCursor`, enough to rebuild a client view from nothing. Live frames continue from eventCursor + 1.',
   },
 );
 export type Snapshot = Static<typeof Snapshot>;

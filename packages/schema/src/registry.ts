@@ -1,5 +1,15 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { ChatAbortData, ChatAbortParams, ChatAbortResult, ChatSendData, ChatSendParams, ChatSendResult, RunSubscribeData, RunSubscribeParams, RunSubscribeResult } from './chat.js';
+import {
+  ChatAbortData,
+  ChatAbortParams,
+  ChatAbortResult,
+  ChatSendData,
+  ChatSendParams,
+  ChatSendResult,
+  RunSubscribeData,
+  RunSubscribeParams,
+  RunSubscribeResult,
+} from './chat.js';
 import { ControlCommand, ControlData, ControlResult, ScriptStep } from './control.js';
 import {
   Diagnostics,

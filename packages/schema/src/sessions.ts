@@ -6,12 +6,10 @@ export const SessionStatus = Type.Union(
   [Type.Literal('idle'), Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('aborted'), Type.Literal('failed')],
   {
     title: 'SessionStatus',
-    description:
-      'idle: no run yet. queued/running: a run is waiting or executing. completed/aborted/failed: the last run ended that way (terminal rows).',
+    description: 'idle: no run yet. queued/running: a run is waiting or executing. completed/aborted/failed: the last run ended that way (terminal rows).',
   },
 );
 export type SessionStatus = Static<typeof SessionStatus>;
-
 
 export const SessionRow = Type.Object(
   {

@@ -21,7 +21,12 @@ export const Requests = {
     description: 'Join a session; emits `joined`, then `replay` frames or one `snapshot`, then live frames.',
   },
   leave: { params: 'LeaveParams', data: 'LeaveData', result: 'LeaveResult', description: 'Stop receiving frames of a session.' },
-  'chat.send': { params: 'ChatSendParams', data: 'ChatSendData', result: 'ChatSendResult', description: 'Send a user message; starts a run (idempotent by key).' },
+  'chat.send': {
+    params: 'ChatSendParams',
+    data: 'ChatSendData',
+    result: 'ChatSendResult',
+    description: 'Send a user message; starts a run (idempotent by key).',
+  },
   'chat.abort': { params: 'ChatAbortParams', data: 'ChatAbortData', result: 'ChatAbortResult', description: 'Abort a run; a no-op answer for a finished one.' },
   'run.subscribe': {
     params: 'RunSubscribeParams',
@@ -29,8 +34,18 @@ export const Requests = {
     result: 'RunSubscribeResult',
     description: 'Become run-scoped for a run: every tool phase arrives as session.event.',
   },
-  'sessions.list': { params: 'SessionsListParams', data: 'SessionsListData', result: 'SessionsListResult', description: 'List sessions with status and hasActiveRun.' },
-  'diagnostics.get': { params: 'DiagnosticsGetParams', data: 'Diagnostics', result: 'DiagnosticsGetResult', description: 'Read pressure, heartbeat and delivery counters.' },
+  'sessions.list': {
+    params: 'SessionsListParams',
+    data: 'SessionsListData',
+    result: 'SessionsListResult',
+    description: 'List sessions with status and hasActiveRun.',
+  },
+  'diagnostics.get': {
+    params: 'DiagnosticsGetParams',
+    data: 'Diagnostics',
+    result: 'DiagnosticsGetResult',
+    description: 'Read pressure, heartbeat and delivery counters.',
+  },
   'diagnostics.subscribe': {
     params: 'DiagnosticsSubscribeParams',
     data: 'DiagnosticsSubscribeData',

@@ -33,7 +33,10 @@ describe('protocol compatibility with the released baseline', () => {
   it('the current schema breaks nothing of the baseline unless the major version was bumped', () => {
     expect(baseline.bundle['x-protocolVersion']).toBe(baseline.version);
     const breaks = disallowedBreakingChanges(baseline.bundle, current, baseline.version, PROTOCOL_VERSION);
-    expect(breaks.map((c) => `${c.kind} at ${c.path}: ${c.message}`), `breaking changes against protocol ${baseline.version}; bump the major of PROTOCOL_VERSION or keep compatibility`).toEqual([]);
+    expect(
+      breaks.map((c) => `${c.kind} at ${c.path}: ${c.message}`),
+      `breaking changes against protocol ${baseline.version}; bump the major of PROTOCOL_VERSION or keep compatibility`,
+    ).toEqual([]);
   });
 
   it('finds no change between a bundle and itself', () => {
@@ -140,7 +143,13 @@ describe('the compatibility checker accepts additive changes', () => {
     const next = copy();
     next.$defs.JoinParams.properties.resumeToken = { type: 'string', maxLength: 256 };
     next.$defs.Joined.properties.serverTime = { $ref: '#/$defs/Timestamp' };
-    next.$defs.SessionsPinParams = { title: 'SessionsPinParams', type: 'object', additionalProperties: false, required: ['sessionId'], properties: { sessionId: { $ref: '#/$defs/SessionId' } } };
+    next.$defs.SessionsPinParams = {
+      title: 'SessionsPinParams',
+      type: 'object',
+      additionalProperties: false,
+      required: ['sessionId'],
+      properties: { sessionId: { $ref: '#/$defs/SessionId' } },
+    };
     next['x-requests']['sessions.pin'] = { params: { $ref: '#/$defs/SessionsPinParams' }, result: { $ref: '#/$defs/LeaveResult' } };
     next['x-serverEvents']['sessions.pinned'] = { payload: { $ref: '#/$defs/SessionsPinParams' } };
     expect(findBreakingChanges(baseline.bundle, next)).toEqual([]);
@@ -149,7 +158,12 @@ describe('the compatibility checker accepts additive changes', () => {
   it('wider types: a new enum member, a new union variant, relaxed bounds, new descriptions', () => {
     const next = copy();
     next.$defs.RunStatus.anyOf.push({ type: 'string', const: 'paused' });
-    next.$defs.ControlCommand.oneOf.push({ type: 'object', additionalProperties: false, required: ['type'], properties: { type: { type: 'string', const: 'log.dump' } } });
+    next.$defs.ControlCommand.oneOf.push({
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { type: 'string', const: 'log.dump' } },
+    });
     next.$defs.ChatSendParams.properties.text.maxLength = 1_000_000;
     next.$defs.SessionsListParams.properties.limit.minimum = 0;
     next.$defs.PressureState.properties.queued = { type: 'number', minimum: 0 };

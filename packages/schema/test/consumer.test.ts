@@ -18,7 +18,12 @@ describe('the built package', () => {
   it('ships declarations that a consumer compiles against by package name', async () => {
     // tsc exits non-zero with its diagnostics on stdout when the consumer does not compile.
     const run = promisify(execFile)(process.execPath, [tscBin, '-p', join(packageDir, 'consumer', 'tsconfig.json')], { cwd: packageDir });
-    await expect(run.then(() => 'compiled', (error: { stdout?: string }) => error.stdout ?? String(error))).resolves.toBe('compiled');
+    await expect(
+      run.then(
+        () => 'compiled',
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      ),
+    ).resolves.toBe('compiled');
   }, 120_000);
 
   it('validates with the precompiled validators when imported by package name', async () => {

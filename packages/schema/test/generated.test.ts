@@ -17,15 +17,42 @@ describe('generated artefacts', () => {
     const errors = diagnostics.filter((d) => d.severity === ERROR_SEVERITY).map((d) => `${d.code} at ${d.path.join('/')}: ${d.message}`);
     expect(errors).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
-    const addresses = document?.channels().all().map((channel) => channel.address()) ?? [];
+    const addresses =
+      document
+        ?.channels()
+        .all()
+        .map((channel) => channel.address()) ?? [];
     for (const event of [...Object.keys(Requests), ...Object.keys(ServerEvents)]) expect(addresses).toContain(event);
     const operations = document?.operations().all() ?? [];
     for (const event of Object.keys(Requests)) {
-      const operation = operations.find((op) => op.channels().all().some((ch) => ch.address() === event) && op.isSend());
-      expect(operation?.reply()?.messages().all().map((m) => m.name()), event).toEqual([Requests[event as keyof typeof Requests].result]);
+      const operation = operations.find(
+        (op) =>
+          op
+            .channels()
+            .all()
+            .some((ch) => ch.address() === event) && op.isSend(),
+      );
+      expect(
+        operation
+          ?.reply()
+          ?.messages()
+          .all()
+          .map((m) => m.name()),
+        event,
+      ).toEqual([Requests[event as keyof typeof Requests].result]);
     }
     for (const event of Object.keys(ServerEvents)) {
-      expect(operations.some((op) => op.isReceive() && op.channels().all().some((ch) => ch.address() === event)), event).toBe(true);
+      expect(
+        operations.some(
+          (op) =>
+            op.isReceive() &&
+            op
+              .channels()
+              .all()
+              .some((ch) => ch.address() === event),
+        ),
+        event,
+      ).toBe(true);
     }
   }, 60_000);
 

@@ -50,7 +50,11 @@ describe('the light validators entry point (@agent-gateway/schema/validators)', 
   it('exports one validator per registry schema, by package name', async () => {
     const light = (await import('@agent-gateway/schema/validators')) as Record<string, unknown>;
     for (const name of Object.keys(Schemas)) expect(light[name], name).toBeTypeOf('function');
-    expect(Object.keys(light).filter((key) => !(key in Schemas)).sort()).toEqual(['MAX_REPORTED_ISSUES', 'check', 'formatIssues', 'toIssues']);
+    expect(
+      Object.keys(light)
+        .filter((key) => !(key in Schemas))
+        .sort(),
+    ).toEqual(['MAX_REPORTED_ISSUES', 'check', 'formatIssues', 'toIssues']);
   });
 
   it('check(validator, data) says exactly what validate(name, data) says for every vector', async () => {

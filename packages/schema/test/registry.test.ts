@@ -12,7 +12,13 @@ describe('registry', () => {
     for (const name of SERVER_EVENT_NAMES) expect(Schemas[ServerEvents[name].payload], name).toBeDefined();
   });
 
-  it.each([['"5"', '5'], ['1.5', 1.5], ['-1', -1], ['2^64', 2 ** 64], ['null', null]])('rejects since = %s at /since', (_label, since) => {
+  it.each([
+    ['"5"', '5'],
+    ['1.5', 1.5],
+    ['-1', -1],
+    ['2^64', 2 ** 64],
+    ['null', null],
+  ])('rejects since = %s at /since', (_label, since) => {
     const result = validate('JoinParams', { sessionId: 's1', since });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.issues[0]?.path).toBe('/since');

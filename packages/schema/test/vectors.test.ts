@@ -88,7 +88,11 @@ describe('test vectors', () => {
         const fromCompiled = compiled(file.schema, vector.data);
         expect(fromPrecompiled.ok, label).toBe(false);
         expect(fromCompiled, label).toEqual(fromPrecompiled);
-        if (!fromPrecompiled.ok) expect(fromPrecompiled.issues.map((issue) => issue.path), label).toContain(vector.expectPath);
+        if (!fromPrecompiled.ok)
+          expect(
+            fromPrecompiled.issues.map((issue) => issue.path),
+            label,
+          ).toContain(vector.expectPath);
         expect(viaBundle(file.schema, vector.data), `${label} (bundle)`).toBe(false);
       }
     });

@@ -12,7 +12,11 @@ const gw = await createGateway({ logger: false, controlToken: CONTROL });
 const admin = io(gw.url, { transports: ['websocket'], auth: { controlToken: CONTROL }, forceNew: true });
 const ask = (event: string, params: unknown) => admin.timeout(60_000).emitWithAck(event, params);
 
-const appended = await ask('control', { type: 'session.append', sessionId: 'flood', events: [{ type: 'message', messageId: 'm1', role: 'user', text: 'go', at: 1 }] });
+const appended = await ask('control', {
+  type: 'session.append',
+  sessionId: 'flood',
+  events: [{ type: 'message', messageId: 'm1', role: 'user', text: 'go', at: 1 }],
+});
 const since = appended.data.cursor as number;
 const started = Date.now();
 const run = await ask('control', {

@@ -29,7 +29,12 @@ export class ControlSurface {
     if (!handler) {
       return {
         ok: false,
-        error: { code: ErrorCodes.ControlUnsupported, message: `This gateway does not implement control command ${command.type}.`, details: { command: command.type }, retryable: false },
+        error: {
+          code: ErrorCodes.ControlUnsupported,
+          message: `This gateway does not implement control command ${command.type}.`,
+          details: { command: command.type },
+          retryable: false,
+        },
       };
     }
     return handler(command as ControlCommandOf<ControlCommandName>, context);

@@ -32,7 +32,13 @@ export function createDemoAgent(options: DemoAgentOptions = {}): Agent {
       const toolCallId = `${turn.runId}-t1`;
       yield { type: 'tool', toolCallId, toolName: 'word_count', phase: 'start', input: { text: echo } };
       await delay(toolDelayMs, turn.signal);
-      yield { type: 'tool', toolCallId, toolName: 'word_count', phase: 'update', progress: { counted: Math.floor(userWords.length / 2), of: userWords.length } };
+      yield {
+        type: 'tool',
+        toolCallId,
+        toolName: 'word_count',
+        phase: 'update',
+        progress: { counted: Math.floor(userWords.length / 2), of: userWords.length },
+      };
       await delay(toolDelayMs, turn.signal);
       yield { type: 'tool', toolCallId, toolName: 'word_count', phase: 'result', output: { words: userWords.length, characters: turn.text.length } };
       const turnNumber = turn.history.filter((m) => m.role === 'user').length;

@@ -12,13 +12,7 @@ import { requestHandlers } from './handlers.js';
 import { HttpRouter, healthzHandler } from './http.js';
 import { attachIngress } from './ingress.js';
 import { MemorySessionLogStore } from './memory-session-log.js';
-import {
-  DEFAULT_DIAGNOSTICS_INTERVAL_MS,
-  DEFAULT_IDEMPOTENCY_WINDOW_MS,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  resolveRetention,
-  type GatewayOptions,
-} from './options.js';
+import { DEFAULT_DIAGNOSTICS_INTERVAL_MS, DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, resolveRetention, type GatewayOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { RunExecutor } from './run-executor.js';
 import { attachRunFeatures, type RunFeatures } from './run-features.js';
@@ -96,6 +90,7 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
   };
 
   // Pressure, heartbeats and metrics attach once the core exists; session and lane hooks reach them here.
+  // eslint-disable-next-line prefer-const -- assigned once the core exists (see below)
   let runFeatures: RunFeatures | undefined;
   const sessions = new SessionRegistry({
     store: internals.store ?? new MemorySessionLogStore(retention),

@@ -1,11 +1,4 @@
-import {
-  ErrorCodes,
-  isSupportedProtocolVersion,
-  isTerminalRunStatus,
-  type Joined,
-  type RequestHandlers,
-  type WireError,
-} from '@agent-gateway/schema';
+import { ErrorCodes, isSupportedProtocolVersion, isTerminalRunStatus, type Joined, type RequestHandlers, type WireError } from '@agent-gateway/schema';
 import { forbiddenError, isAuthorized, unsupportedVersionError } from './auth.js';
 import type { ConnectionContext } from './core.js';
 import { decideResume } from './resume.js';

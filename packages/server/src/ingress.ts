@@ -74,7 +74,10 @@ export function checkRequest<E extends RequestName>(
   }
   const size = jsonBytes(payload);
   if (size === undefined) {
-    return { ok: false, error: invalidMessageError(event, [{ path: '', message: 'must be a JSON object (this one is nested too deeply to encode)', keyword: 'type' }]) };
+    return {
+      ok: false,
+      error: invalidMessageError(event, [{ path: '', message: 'must be a JSON object (this one is nested too deeply to encode)', keyword: 'type' }]),
+    };
   }
   if (size > options.maxPayloadBytes) {
     return {
@@ -87,7 +90,8 @@ export function checkRequest<E extends RequestName>(
       },
     };
   }
-  if (event === 'join' && options.faults?.unvalidatedSince) return coerceJoin(payload) as { ok: true; params: RequestParams<E> } | { ok: false; error: WireError };
+  if (event === 'join' && options.faults?.unvalidatedSince)
+    return coerceJoin(payload) as { ok: true; params: RequestParams<E> } | { ok: false; error: WireError };
   const checked = validate(Requests[event].params, payload);
   if (!checked.ok) return { ok: false, error: invalidMessageError(event, checked.issues) };
   return { ok: true, params: checked.value as RequestParams<E> };
@@ -95,7 +99,8 @@ export function checkRequest<E extends RequestName>(
 
 /** Deliberate fault: `since` skips validation and is coerced with Number(), as buggy gateways did. */
 function coerceJoin(payload: unknown): { ok: true; params: RequestParams<'join'> } | { ok: false; error: WireError } {
-  if (typeof payload !== 'object' || payload === null) return { ok: false, error: invalidMessageError('join', [{ path: '', message: 'must be object', keyword: 'type' }]) };
+  if (typeof payload !== 'object' || payload === null)
+    return { ok: false, error: invalidMessageError('join', [{ path: '', message: 'must be object', keyword: 'type' }]) };
   const { since, ...rest } = payload as Record<string, unknown>;
   const checked = validate('JoinParams', rest);
   if (!checked.ok) return { ok: false, error: invalidMessageError('join', checked.issues) };
@@ -145,7 +150,12 @@ export function attachIngress<Context>(
     answer(
       name,
       ack,
-      fail({ code: ErrorCodes.UnknownEvent, message: `Unknown event ${JSON.stringify(name.slice(0, 64))}.`, details: { event: name.slice(0, 256) }, retryable: false }),
+      fail({
+        code: ErrorCodes.UnknownEvent,
+        message: `Unknown event ${JSON.stringify(name.slice(0, 64))}.`,
+        details: { event: name.slice(0, 256) },
+        retryable: false,
+      }),
     );
   });
 

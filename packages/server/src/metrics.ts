@@ -59,7 +59,11 @@ export function createMetrics(source: MetricsSource, now: () => number = Date.no
       },
     });
   };
-  mirrorCounter('agent_gateway_mirrors_suppressed_total', 'Non-terminal session.tool mirrors withheld (back-off or slow consumer).', () => source.pressure().mirrorsSuppressed);
+  mirrorCounter(
+    'agent_gateway_mirrors_suppressed_total',
+    'Non-terminal session.tool mirrors withheld (back-off or slow consumer).',
+    () => source.pressure().mirrorsSuppressed,
+  );
   mirrorCounter('agent_gateway_mirrors_delivered_total', 'session.tool mirrors delivered.', () => source.pressure().mirrorsDelivered);
 
   mirrorCounter('agent_gateway_resyncs_total', 'Joins answered with a snapshot (resyncRequired).', () => source.resyncs());

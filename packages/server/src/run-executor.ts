@@ -38,7 +38,8 @@ export class RunExecutor {
         const session = deps.sessions.get(run.sessionId);
         if (session?.row.activeRunId !== run.runId) return;
         const next = deps.runs.activeRuns(session.id)[0];
-        if (next) deps.sessions.updateRow(session, { status: next.status, hasActiveRun: true, activeRunId: next.runId, lastRunId: run.runId }, 'run.end', false);
+        if (next)
+          deps.sessions.updateRow(session, { status: next.status, hasActiveRun: true, activeRunId: next.runId, lastRunId: run.runId }, 'run.end', false);
         else deps.sessions.updateRow(session, { status: run.status, hasActiveRun: false, activeRunId: null, lastRunId: run.runId }, 'run.end', false);
       });
     }
@@ -145,7 +146,13 @@ export class RunExecutor {
   }
 
   /** Terminal state: projection cleared, run.end appended, then the row broadcast. */
-  private async end(session: Session, run: RunRecord, status: 'completed' | 'aborted' | 'failed', error: WireError | undefined, tail: SessionEvent[]): Promise<void> {
+  private async end(
+    session: Session,
+    run: RunRecord,
+    status: 'completed' | 'aborted' | 'failed',
+    error: WireError | undefined,
+    tail: SessionEvent[],
+  ): Promise<void> {
     const { sessions, runs } = this.deps;
     if (tail.length > 0) await sessions.append(session, tail);
     if (this.deps.faults?.reviveActiveRunAfterTerminal) {

@@ -41,7 +41,8 @@ export function attachRunFeatures(core: GatewayCore, options: GatewayOptions, ro
     ...(options.pressure?.backoffMs !== undefined ? { backoffMs: options.pressure.backoffMs } : {}),
     ...(options.pressure?.sampleIntervalMs !== undefined ? { sampleIntervalMs: options.pressure.sampleIntervalMs } : {}),
     ...(options.pressure?.delayThresholdMs !== undefined ? { delayThresholdMs: options.pressure.delayThresholdMs } : {}),
-    onBackoffChange: (active) => logger.info({ backoffActive: active, pressure: workload() }, active ? 'tool-mirror back-off opened' : 'tool-mirror back-off closed'),
+    onBackoffChange: (active) =>
+      logger.info({ backoffActive: active, pressure: workload() }, active ? 'tool-mirror back-off opened' : 'tool-mirror back-off closed'),
   });
   if (options.pressure?.enabled !== false) pressure.start();
 
@@ -88,6 +89,7 @@ export function attachRunFeatures(core: GatewayCore, options: GatewayOptions, ro
     abortActive: (sessionId) => void sessions.get(sessionId)?.lane.abortActive(undefined, new Error('interrupted by a heartbeat')),
   };
 
+  // eslint-disable-next-line prefer-const -- read by a closure created before it is assigned
   let metrics: GatewayMetrics | undefined;
   const appendOutcome = async (outcome: HeartbeatOutcome): Promise<void> => {
     metrics?.recordHeartbeat(outcome.status, outcome.reason);

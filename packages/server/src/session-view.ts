@@ -17,7 +17,14 @@ export class SessionView {
     for (const { seq, event } of entries) {
       switch (event.type) {
         case 'message':
-          this.pushMessage({ messageId: event.messageId, role: event.role, text: event.text, ...(event.runId ? { runId: event.runId } : {}), seq, at: event.at });
+          this.pushMessage({
+            messageId: event.messageId,
+            role: event.role,
+            text: event.text,
+            ...(event.runId ? { runId: event.runId } : {}),
+            seq,
+            at: event.at,
+          });
           break;
         case 'response':
           this.pushMessage({ messageId: event.messageId, role: 'assistant', text: event.text, runId: event.runId, seq, at: event.at });
@@ -57,7 +64,10 @@ export class SessionView {
     if (this.messages.length > MAX_SNAPSHOT_MESSAGES) this.messages.splice(0, this.messages.length - MAX_SNAPSHOT_MESSAGES);
   }
 
-  private updateTool(tools: SnapshotToolCall[], event: { toolCallId: string; toolName: string; phase: SnapshotToolCall['phase']; input?: unknown; output?: unknown }): void {
+  private updateTool(
+    tools: SnapshotToolCall[],
+    event: { toolCallId: string; toolName: string; phase: SnapshotToolCall['phase']; input?: unknown; output?: unknown },
+  ): void {
     let tool = tools.find((t) => t.toolCallId === event.toolCallId);
     if (!tool) {
       if (tools.length >= 1000) return;

@@ -120,12 +120,7 @@ export class SessionRegistry {
    * Change a row and bump its revision; broadcast it unless `broadcast` is false (a run end clears
    * the projection first, appends run.end, and only then broadcasts with `broadcastRow`).
    */
-  updateRow(
-    session: Session,
-    patch: Partial<Omit<SessionRow, 'sessionId' | 'revision' | 'updatedAt'>>,
-    reason: RowChangeReason,
-    broadcast = true,
-  ): SessionRow {
+  updateRow(session: Session, patch: Partial<Omit<SessionRow, 'sessionId' | 'revision' | 'updatedAt'>>, reason: RowChangeReason, broadcast = true): SessionRow {
     const row: SessionRow = { ...session.row, ...patch, updatedAt: this.now(), revision: session.row.revision + 1 };
     // A terminal row is never active, whatever the patch said.
     if (row.status === 'completed' || row.status === 'aborted' || row.status === 'failed') {

@@ -38,7 +38,8 @@ async function race(driver: Client, watcher: Client, runsPerSession: number): Pr
           listsChecked += 1;
           const row = result.data.sessions.find((r) => r.sessionId === change.sessionId);
           if (!row) throw new Error(`session ${change.sessionId} missing from the list`);
-          if (row.activeRunId === finished || (row.status === 'running' && row.hasActiveRun && row.lastRunId !== finished)) revived.push({ runId: finished, row });
+          if (row.activeRunId === finished || (row.status === 'running' && row.hasActiveRun && row.lastRunId !== finished))
+            revived.push({ runId: finished, row });
         }),
     );
     const waiter = ended.get(finished);
@@ -87,7 +88,9 @@ describe('active-run projection and the terminal sessions.changed', () => {
     const result = await race(driver, watcher, RUNS_PER_SESSION);
     expect(result.listsChecked).toBe(result.runs);
     expect(result.revived).toEqual([]);
-    console.info(`[projection] ${result.runs} runs, ${result.listsChecked} lists on the terminal broadcast, ${result.revived.length} showed the finished run active, ${result.elapsedMs} ms`);
+    console.info(
+      `[projection] ${result.runs} runs, ${result.listsChecked} lists on the terminal broadcast, ${result.revived.length} showed the finished run active, ${result.elapsedMs} ms`,
+    );
   }, 60_000);
 
   it('fault reviveActiveRunAfterTerminal is caught by the same race', async () => {
@@ -108,7 +111,10 @@ describe('active-run projection and the terminal sessions.changed', () => {
     if (!script.ok || !script.data.runId) throw new Error('run.script failed');
     await driver.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.end');
     const list = await driver.request('sessions.list', {});
-    expect(list).toMatchObject({ ok: true, data: { sessions: [expect.objectContaining({ sessionId: 'stale', status: 'completed', hasActiveRun: false, activeRunId: null })] } });
+    expect(list).toMatchObject({
+      ok: true,
+      data: { sessions: [expect.objectContaining({ sessionId: 'stale', status: 'completed', hasActiveRun: false, activeRunId: null })] },
+    });
   });
 
   it('keeps the idempotency guard through cleanup and answers an abort of a finished run as a no-op', async () => {
@@ -123,7 +129,12 @@ describe('active-run projection and the terminal sessions.changed', () => {
     expect(again.data).toMatchObject({ runId: first.data.runId, duplicate: true });
     const end = await a.rec.untilEvent('idem', (f) => f.event.type === 'run.end');
     const changed = await a.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.end', { from: end.index - 5 });
-    expect((changed.args[0] as SessionsChanged).row).toMatchObject({ status: 'completed', hasActiveRun: false, activeRunId: null, lastRunId: first.data.runId });
+    expect((changed.args[0] as SessionsChanged).row).toMatchObject({
+      status: 'completed',
+      hasActiveRun: false,
+      activeRunId: null,
+      lastRunId: first.data.runId,
+    });
 
     // After cleanup (delay 0: it has run by the time the run.end broadcast is handled here) the
     // guard still maps the key to the run.

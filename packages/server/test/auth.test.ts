@@ -64,7 +64,10 @@ describe('control surface guard (R6.2, R8.1)', () => {
     const without = await h.client(gw);
     expect(await without.request('control', { type: 'capabilities' })).toMatchObject({ ok: false, error: { code: 'CONTROL_DISABLED' } });
     const wrong = await h.client(gw, { controlToken: 'nope' });
-    expect(await wrong.request('control', { type: 'session.trim', sessionId: 's', oldestCursor: 2 })).toMatchObject({ ok: false, error: { code: 'CONTROL_DISABLED' } });
+    expect(await wrong.request('control', { type: 'session.trim', sessionId: 's', oldestCursor: 2 })).toMatchObject({
+      ok: false,
+      error: { code: 'CONTROL_DISABLED' },
+    });
     const right = await h.client(gw, { controlToken: 'ctl' });
     const hello = right.rec.packets[0]!.args[0] as Hello;
     expect(hello.control.enabled).toBe(true);
@@ -72,7 +75,9 @@ describe('control surface guard (R6.2, R8.1)', () => {
     expect(caps).toMatchObject({ ok: true, data: { type: 'capabilities' } });
     if (!caps.ok) throw new Error();
     expect(caps.data.commands).toEqual(hello.control.commands);
-    expect(caps.data.commands).toEqual(expect.arrayContaining(['capabilities', 'session.append', 'session.trim', 'session.recreate', 'run.script', 'run.release', 'cleanup.delay']));
+    expect(caps.data.commands).toEqual(
+      expect.arrayContaining(['capabilities', 'session.append', 'session.trim', 'session.recreate', 'run.script', 'run.release', 'cleanup.delay']),
+    );
   });
 
   it('answers commands it lacks with CONTROL_UNSUPPORTED', async () => {
@@ -80,10 +85,16 @@ describe('control surface guard (R6.2, R8.1)', () => {
     const c = await h.client(gw, { controlToken: 'ctl' });
     const caps = await c.request('control', { type: 'capabilities' });
     if (!caps.ok) throw new Error();
-    const missing = (['pressure.set', 'lane.hold', 'lane.release', 'system.enqueue', 'heartbeat.trigger'] as const).filter((n) => !caps.data.commands!.includes(n));
+    const missing = (['pressure.set', 'lane.hold', 'lane.release', 'system.enqueue', 'heartbeat.trigger'] as const).filter(
+      (n) => !caps.data.commands!.includes(n),
+    );
     for (const name of missing) {
       const command =
-        name === 'pressure.set' ? { type: name, simulated: true } : name === 'system.enqueue' ? { type: name, sessionId: 's', kind: 'k', text: 't' } : { type: name, sessionId: 's' };
+        name === 'pressure.set'
+          ? { type: name, simulated: true }
+          : name === 'system.enqueue'
+            ? { type: name, sessionId: 's', kind: 'k', text: 't' }
+            : { type: name, sessionId: 's' };
       expect(await c.request('control', command as never)).toMatchObject({ ok: false, error: { code: 'CONTROL_UNSUPPORTED', details: { command: name } } });
     }
   });

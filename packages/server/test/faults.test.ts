@@ -22,7 +22,11 @@ async function trimmedLog(faults?: GatewayFaults) {
 async function joinWith(faults: GatewayFaults | undefined, params: Record<string, unknown>) {
   const { gw, epoch } = await trimmedLog(faults);
   const c = await h.client(gw);
-  const result = (await c.rawRequest('join', { sessionId: 'log', epoch, ...params })) as { ok: boolean; data?: { resyncRequired: boolean }; error?: { code: string } };
+  const result = (await c.rawRequest('join', { sessionId: 'log', epoch, ...params })) as {
+    ok: boolean;
+    data?: { resyncRequired: boolean };
+    error?: { code: string };
+  };
   return { result, events: c.rec.packets.map((p) => p.event), seqs: c.rec.frames('log').map((f) => f.seq) };
 }
 

@@ -40,16 +40,29 @@ const badValue = fc.oneof(
 
 /** A message that is invalid by construction: a wrong value, an unknown key, or no object at all. */
 const malformed = fc.oneof(
-  fc.record({ event: fc.constantFrom(...REQUEST_NAMES), key: fc.string({ minLength: 1, maxLength: 12 }), value: badValue }).map(({ event, key, value }) => {
-    const base = VALID[event]!;
-    const keys = Object.keys(base);
-    // Break an existing key (wrong type/range) or add one the schema does not know.
-    const target = keys.length > 0 && key.length % 2 === 0 ? keys[key.length % keys.length]! : `x_${key}`;
-    return { event, args: [{ ...base, [target]: value }] as unknown[] };
-  }).filter(({ event, args }) => !validate(Requests[event as RequestName].params, args[0]).ok),
-  fc.record({ event: fc.constantFrom(...REQUEST_NAMES), args: fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 3 }) }).filter(({ args }) => args.length !== 1 || typeof args[0] !== 'object' || args[0] === null || Array.isArray(args[0])),
+  fc
+    .record({ event: fc.constantFrom(...REQUEST_NAMES), key: fc.string({ minLength: 1, maxLength: 12 }), value: badValue })
+    .map(({ event, key, value }) => {
+      const base = VALID[event]!;
+      const keys = Object.keys(base);
+      // Break an existing key (wrong type/range) or add one the schema does not know.
+      const target = keys.length > 0 && key.length % 2 === 0 ? keys[key.length % keys.length]! : `x_${key}`;
+      return { event, args: [{ ...base, [target]: value }] as unknown[] };
+    })
+    .filter(({ event, args }) => !validate(Requests[event as RequestName].params, args[0]).ok),
+  fc
+    .record({ event: fc.constantFrom(...REQUEST_NAMES), args: fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 3 }) })
+    .filter(({ args }) => args.length !== 1 || typeof args[0] !== 'object' || args[0] === null || Array.isArray(args[0])),
   fc.record({ event: fc.constantFrom(...REQUEST_NAMES), args: fc.uint8Array({ maxLength: 64 }).map((b) => [Buffer.from(b)]) }),
-  fc.record({ event: fc.string({ minLength: 1, maxLength: 30 }).filter((e) => !(REQUEST_NAMES as string[]).includes(e) && !['connect', 'disconnect', 'disconnecting', 'connect_error', 'newListener', 'removeListener'].includes(e)), args: fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 2 }) }),
+  fc.record({
+    event: fc
+      .string({ minLength: 1, maxLength: 30 })
+      .filter(
+        (e) =>
+          !(REQUEST_NAMES as string[]).includes(e) && !['connect', 'disconnect', 'disconnecting', 'connect_error', 'newListener', 'removeListener'].includes(e),
+      ),
+    args: fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 2 }),
+  }),
 );
 
 async function logsOf(gw: Gateway) {
@@ -108,7 +121,10 @@ describe('bad-input fuzzing (R1.2, R1.6, R6.3)', () => {
     expect(heapGrowth).toBeLessThan(100 * 1024 * 1024);
     // Still fully working: a fresh client can join and resume.
     const fresh = await h.client(gw);
-    expect(await fresh.request('join', { sessionId: 'fz', since: 5, epoch: (before.fz as { head: { epoch: string } }).head.epoch })).toMatchObject({ ok: true, data: { resyncRequired: false } });
+    expect(await fresh.request('join', { sessionId: 'fz', since: 5, epoch: (before.fz as { head: { epoch: string } }).head.epoch })).toMatchObject({
+      ok: true,
+      data: { resyncRequired: false },
+    });
   });
 });
 

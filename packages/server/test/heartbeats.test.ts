@@ -12,7 +12,8 @@ const RETRY_BASE_MS = 50;
 const RETRY_MAX_MS = 400;
 const LATE_TOLERANCE_MS = 250;
 
-const heartbeats = (frames: readonly EventFrame[]) => frames.filter((f) => f.event.type === 'heartbeat').map((f) => ({ seq: f.seq, ...(f.event as HeartbeatEvent) }));
+const heartbeats = (frames: readonly EventFrame[]) =>
+  frames.filter((f) => f.event.type === 'heartbeat').map((f) => ({ seq: f.seq, ...(f.event as HeartbeatEvent) }));
 
 describe('heartbeats on busy lanes', () => {
   const h = createHarness();
@@ -33,7 +34,11 @@ describe('heartbeats on busy lanes', () => {
     const script = await c.request('control', {
       type: 'run.script',
       sessionId: busy,
-      steps: [{ type: 'chunks', count: 20, text: 'tok ' }, { type: 'hold', gate: 'finish' }, { type: 'chunks', count: 20, text: 'tok ' }],
+      steps: [
+        { type: 'chunks', count: 20, text: 'tok ' },
+        { type: 'hold', gate: 'finish' },
+        { type: 'chunks', count: 20, text: 'tok ' },
+      ],
     });
     if (!script.ok || !script.data.runId) throw new Error('run.script failed');
     const runId = script.data.runId;
@@ -43,7 +48,10 @@ describe('heartbeats on busy lanes', () => {
     await c.request('control', { type: 'system.enqueue', sessionId: busy, kind: 'exec.finished', text: 'tests ok' });
     // Let the busy session be skipped for a while: until every idle session had five heartbeats.
     for (const sessionId of idle) {
-      await c.rec.waitFor(() => heartbeats(c.rec.frames(sessionId)).filter((e) => e.status === 'ran').length >= 5, { timeoutMs: 15_000, what: `5 heartbeats of ${sessionId}` });
+      await c.rec.waitFor(() => heartbeats(c.rec.frames(sessionId)).filter((e) => e.status === 'ran').length >= 5, {
+        timeoutMs: 15_000,
+        what: `5 heartbeats of ${sessionId}`,
+      });
     }
     const releasedAt = Date.now();
     await c.request('control', { type: 'run.release', sessionId: busy, gate: 'finish' });

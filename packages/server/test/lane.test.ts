@@ -109,6 +109,9 @@ describe('Outbox batching (R2.1)', () => {
     expect(c.rec.packets.filter((p) => p.event === 'protocol.error')).toHaveLength(0);
     slot.fill(() => outbox.emit('protocol.error', { error: { code: 'INTERNAL', message: 'late' } }), undefined);
     await c.rec.waitFor(() => c.rec.packets.filter((p) => p.event === 'protocol.error').length === 2);
-    expect(c.rec.packets.filter((p) => p.event === 'protocol.error').map((p) => (p.args[0] as { error: { message: string } }).error.message)).toEqual(['after', 'late']);
+    expect(c.rec.packets.filter((p) => p.event === 'protocol.error').map((p) => (p.args[0] as { error: { message: string } }).error.message)).toEqual([
+      'after',
+      'late',
+    ]);
   });
 });

@@ -17,7 +17,8 @@ function toolCalls(prefix: string, count: number, updates: number): ScriptStep[]
     const terminal = TERMINALS[i % TERMINALS.length]!;
     steps.push({ type: 'tool', toolCallId, toolName: 'search', phase: 'start', input: { q: toolCallId } });
     for (let u = 0; u < updates; u++) steps.push({ type: 'tool', toolCallId, toolName: 'search', phase: 'update', progress: { step: u } });
-    if (terminal === 'error') steps.push({ type: 'tool', toolCallId, toolName: 'search', phase: 'error', error: { code: 'AGENT_FAILED', message: 'tool failed' } });
+    if (terminal === 'error')
+      steps.push({ type: 'tool', toolCallId, toolName: 'search', phase: 'error', error: { code: 'AGENT_FAILED', message: 'tool failed' } });
     else steps.push({ type: 'tool', toolCallId, toolName: 'search', phase: terminal, ...(terminal === 'result' ? { output: { hits: i } } : {}) });
     steps.push({ type: 'wait', ms: 5 });
   }
@@ -71,9 +72,12 @@ describe('tool mirrors under real event-loop pressure', () => {
     // Saturate the gateway's loop while its run is active (queued work): it must detect it itself.
     await gateway.block(800);
     await gateway.block(800);
-    const pressured = await mirror.rec.waitFor((p) => p.event === 'diagnostics' && (p.args[0] as { pressure: { backoffActive: boolean } }).pressure.backoffActive, {
-      what: 'back-off active',
-    });
+    const pressured = await mirror.rec.waitFor(
+      (p) => p.event === 'diagnostics' && (p.args[0] as { pressure: { backoffActive: boolean } }).pressure.backoffActive,
+      {
+        what: 'back-off active',
+      },
+    );
     const delayAtBackoff = (pressured.args[0] as { pressure: { eventLoopDelayMs: number } }).pressure.eventLoopDelayMs;
 
     await driver.request('control', { type: 'run.release', sessionId, gate: 'pressure-on' });
@@ -120,7 +124,9 @@ describe('tool mirrors under real event-loop pressure', () => {
     expect(count('after', false)).toBe(PHASE.after * (perCall - 1));
     // No unexplained gap: every withheld seq is announced as suppressed.
     assertGapless(mirrorFrames, 0);
-    const suppressedAnnounced = mirrorFrames.filter((f) => f.skipped?.reason === 'suppressed').reduce((n, f) => n + f.skipped!.toSeq - f.skipped!.fromSeq + 1, 0);
+    const suppressedAnnounced = mirrorFrames
+      .filter((f) => f.skipped?.reason === 'suppressed')
+      .reduce((n, f) => n + f.skipped!.toSeq - f.skipped!.fromSeq + 1, 0);
     expect(suppressedAnnounced).toBe(PHASE.during * (perCall - 1));
     expect(diagnostics.pressure).toMatchObject({ mirrorsSuppressed: PHASE.during * (perCall - 1), mirrorsDelivered: mirrors.length });
 

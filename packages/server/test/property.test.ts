@@ -15,7 +15,11 @@ type Action =
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('append' as const), count: fc.integer({ min: 1, max: 6 }), chunks: fc.boolean() }),
   fc.record({ kind: fc.constant('trim' as const), by: fc.integer({ min: 0, max: 6 }) }),
-  fc.record({ kind: fc.constant('join' as const), client: fc.integer({ min: 0, max: 2 }), mode: fc.constantFrom('resume' as const, 'resume' as const, 'fresh' as const, 'ahead' as const, 'zero' as const) }),
+  fc.record({
+    kind: fc.constant('join' as const),
+    client: fc.integer({ min: 0, max: 2 }),
+    mode: fc.constantFrom('resume' as const, 'resume' as const, 'fresh' as const, 'ahead' as const, 'zero' as const),
+  }),
   fc.record({ kind: fc.constant('disconnect' as const), client: fc.integer({ min: 0, max: 2 }) }),
 );
 
@@ -98,8 +102,7 @@ describe('random interleavings of appends, trims, disconnects and joins (R2.4, R
               const lc = clients[a.client]!;
               settle(lc);
               lc.client ??= await h.client(gw);
-              const since =
-                a.mode === 'fresh' ? undefined : a.mode === 'zero' ? 0 : a.mode === 'ahead' ? (lc.lastSeq ?? 0) + 1000 : lc.lastSeq;
+              const since = a.mode === 'fresh' ? undefined : a.mode === 'zero' ? 0 : a.mode === 'ahead' ? (lc.lastSeq ?? 0) + 1000 : lc.lastSeq;
               const epoch = since === undefined ? undefined : lc.epoch;
               const join: JoinRecord = { since, epoch, from: lc.client.rec.packets.length };
               lc.joins.push(join);

@@ -24,7 +24,12 @@ function reply(runId: string, chunks: number): SessionEvent[] {
 
 describe('retention (R2.2, R2.6)', () => {
   it('defaults: 10,000 events, 8 MiB, and a quarter of each for non-durable events', () => {
-    expect(resolveRetention(undefined)).toEqual({ maxEvents: DEFAULT_MAX_EVENTS, maxBytes: DEFAULT_MAX_BYTES, maxNonDurableEvents: 2_500, maxNonDurableBytes: 2 * 1024 * 1024 });
+    expect(resolveRetention(undefined)).toEqual({
+      maxEvents: DEFAULT_MAX_EVENTS,
+      maxBytes: DEFAULT_MAX_BYTES,
+      maxNonDurableEvents: 2_500,
+      maxNonDurableBytes: 2 * 1024 * 1024,
+    });
     expect(() => resolveRetention({ maxEvents: 0 })).toThrow(RangeError);
   });
 
@@ -62,7 +67,12 @@ describe('retention (R2.2, R2.6)', () => {
     await l.append([{ type: 'run.start', runId: 'old', trigger: 'chat', at: 1 }, chunk('old', 0), chunk('old', 1), chunk('old', 2)]);
     await l.append([{ type: 'run.start', runId: 'live', trigger: 'chat', at: 1 }, chunk('live', 0), chunk('live', 1), chunk('live', 2)]);
     // The old stream ends; then the live one grows past the budget.
-    await l.append([{ type: 'stream.end', runId: 'old', streamId: 'old-s0', chunkCount: 3, text: 'xxx' }, chunk('live', 3), chunk('live', 4), chunk('live', 5)]);
+    await l.append([
+      { type: 'stream.end', runId: 'old', streamId: 'old-s0', chunkCount: 3, text: 'xxx' },
+      chunk('live', 3),
+      chunk('live', 4),
+      chunk('live', 5),
+    ]);
     const kept = await l.read(0, 100);
     const chunks = kept.filter((e) => e.event.type === 'stream.chunk').map((e) => (e.event as { runId: string }).runId);
     expect(chunks).toEqual(['live', 'live', 'live', 'live', 'live', 'live']);
@@ -70,7 +80,15 @@ describe('retention (R2.2, R2.6)', () => {
 
   it('tool updates are non-durable; start and terminal phases are kept', async () => {
     const l = log({ maxEvents: 1000, maxNonDurableEvents: 2 });
-    const tool = (phase: 'start' | 'update' | 'result', i = 0): SessionEvent => ({ type: 'tool', runId: 'r', toolCallId: 'c', toolName: 't', phase, progress: i, at: 1 });
+    const tool = (phase: 'start' | 'update' | 'result', i = 0): SessionEvent => ({
+      type: 'tool',
+      runId: 'r',
+      toolCallId: 'c',
+      toolName: 't',
+      phase,
+      progress: i,
+      at: 1,
+    });
     await l.append([tool('start'), ...Array.from({ length: 20 }, (_, i) => tool('update', i)), tool('result')]);
     const kept = await l.read(0, 100);
     expect(kept.map((e) => (e.event as { phase: string }).phase)).toEqual(['start', 'update', 'update', 'result']);
@@ -114,7 +132,14 @@ describe('retention (R2.2, R2.6)', () => {
     const frames = resumer.rec.frames('flood') as EventFrame[];
     expect(assertGapless(frames, since)).toBe(joined.data.cursor);
     const durable = frames.filter((f) => f.event.type !== 'stream.chunk' && !(f.event.type === 'tool' && f.event.phase === 'update'));
-    expect(durable.map((f) => (f.event.type === 'tool' ? `tool:${f.event.phase}` : f.event.type))).toEqual(['run.start', 'tool:start', 'stream.end', 'tool:result', 'response', 'run.end']);
+    expect(durable.map((f) => (f.event.type === 'tool' ? `tool:${f.event.phase}` : f.event.type))).toEqual([
+      'run.start',
+      'tool:start',
+      'stream.end',
+      'tool:result',
+      'response',
+      'run.end',
+    ]);
     const end = durable.find((f) => f.event.type === 'stream.end')!.event as { text: string; chunkCount: number };
     expect(end.chunkCount).toBe(10_000);
     expect(end.text).toBe('token '.repeat(10_000));

@@ -37,7 +37,10 @@ describe('diagnostics, metrics and the run control commands', () => {
     await mirror.request('join', { sessionId: 'm' });
     const sub = await mirror.request('diagnostics.subscribe', { enabled: true });
     expect(sub).toMatchObject({ ok: true, data: { enabled: true, intervalMs: 50 } });
-    expect(await driver.request('control', { type: 'pressure.set', simulated: true, backoffMs: 60_000 })).toMatchObject({ ok: true, data: { backoffActive: true } });
+    expect(await driver.request('control', { type: 'pressure.set', simulated: true, backoffMs: 60_000 })).toMatchObject({
+      ok: true,
+      data: { backoffActive: true },
+    });
     const tool = (toolCallId: string, phase: ToolEvent['phase']) => ({ type: 'tool' as const, toolCallId, toolName: 'x', phase });
     const script = await driver.request('control', {
       type: 'run.script',
@@ -89,7 +92,10 @@ describe('diagnostics, metrics and the run control commands', () => {
     // The lane turns idle on release: the pending retry runs at once, not after its 5 s delay.
     expect(await c.request('control', { type: 'lane.release', sessionId: 'held' })).toMatchObject({ ok: true });
     await c.rec.untilEvent('held', (f) => f.event.type === 'system.event', { timeoutMs: 2_000 });
-    const after = c.rec.frames('held').slice(2).map((f: EventFrame) => f.event);
+    const after = c.rec
+      .frames('held')
+      .slice(2)
+      .map((f: EventFrame) => f.event);
     expect(after).toEqual([
       expect.objectContaining({ type: 'heartbeat', status: 'ran', trigger: 'retry', pendingSystemEvents: 0 }),
       expect.objectContaining({ type: 'system.event', kind: 'exec.finished', text: 'done' }),

@@ -83,7 +83,10 @@ describe('chat.send and the idempotency guard (R4.3)', () => {
     expect(types.slice(0, 2)).toEqual(['message', 'run.start']);
     expect(types.slice(-3)).toEqual(['stream.end', 'response', 'run.end']);
     const end = c.rec.frames('order').find((f) => f.event.type === 'stream.end')!.event as { text: string };
-    const chunks = c.rec.frames('order').filter((f) => f.event.type === 'stream.chunk').map((f) => (f.event as { text: string }).text);
+    const chunks = c.rec
+      .frames('order')
+      .filter((f) => f.event.type === 'stream.chunk')
+      .map((f) => (f.event as { text: string }).text);
     expect(chunks.join('')).toBe(end.text);
     expect(end.text).toContain('3 words');
   });
@@ -92,7 +95,15 @@ describe('chat.send and the idempotency guard (R4.3)', () => {
     const run = async () => {
       const agent = fastDemo();
       const out = [];
-      for await (const o of agent.run({ sessionId: 's', runId: 'r1', trigger: 'chat', text: 'same input', history: [{ role: 'user', text: 'same input' }], signal: new AbortController().signal })) out.push(o);
+      for await (const o of agent.run({
+        sessionId: 's',
+        runId: 'r1',
+        trigger: 'chat',
+        text: 'same input',
+        history: [{ role: 'user', text: 'same input' }],
+        signal: new AbortController().signal,
+      }))
+        out.push(o);
       return out;
     };
     expect(await run()).toEqual(await run());
@@ -130,8 +141,14 @@ describe('chat.abort (R4.3)', () => {
     expect(await c.request('chat.abort', { sessionId: 'q', runId: queued.data.runId })).toMatchObject({ ok: true, data: { aborted: true, status: 'aborted' } });
     await c.request('control', { type: 'run.release', sessionId: 'q', gate: 'g' });
     await c.rec.untilEvent('q', (f) => f.event.type === 'run.end' && f.event.runId === held.data.runId);
-    expect(await c.request('chat.abort', { sessionId: 'q', runId: held.data.runId! })).toMatchObject({ ok: true, data: { aborted: false, status: 'completed' } });
-    const ends = c.rec.frames('q').filter((f) => f.event.type === 'run.end').map((f) => f.event as { runId: string; status: string });
+    expect(await c.request('chat.abort', { sessionId: 'q', runId: held.data.runId! })).toMatchObject({
+      ok: true,
+      data: { aborted: false, status: 'completed' },
+    });
+    const ends = c.rec
+      .frames('q')
+      .filter((f) => f.event.type === 'run.end')
+      .map((f) => f.event as { runId: string; status: string });
     expect(ends).toEqual(expect.arrayContaining([expect.objectContaining({ runId: queued.data.runId, status: 'aborted' })]));
     expect(c.rec.frames('q').some((f) => f.event.type === 'run.start' && f.event.runId === queued.data.runId)).toBe(false);
   });
@@ -164,11 +181,17 @@ describe('sessions.list and sessions.changed (R4.1, R4.2)', () => {
     if (!started.ok) throw new Error();
     await watcher.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.start');
     const during = await watcher.request('sessions.list', {});
-    expect(during).toMatchObject({ ok: true, data: { sessions: [{ sessionId: 'rows', status: 'running', hasActiveRun: true, activeRunId: started.data.runId }] } });
+    expect(during).toMatchObject({
+      ok: true,
+      data: { sessions: [{ sessionId: 'rows', status: 'running', hasActiveRun: true, activeRunId: started.data.runId }] },
+    });
     await c.request('control', { type: 'run.release', sessionId: 'rows', gate: 'g' });
     const endPacket = await watcher.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.end');
     const after = await watcher.request('sessions.list', {});
-    expect(after).toMatchObject({ ok: true, data: { sessions: [{ sessionId: 'rows', status: 'completed', hasActiveRun: false, activeRunId: null, lastRunId: started.data.runId }] } });
+    expect(after).toMatchObject({
+      ok: true,
+      data: { sessions: [{ sessionId: 'rows', status: 'completed', hasActiveRun: false, activeRunId: null, lastRunId: started.data.runId }] },
+    });
     expect((endPacket.args[0] as SessionsChanged).row).toMatchObject({ status: 'completed', hasActiveRun: false });
     const changes = watcher.rec.packets.filter((p) => p.event === 'sessions.changed').map((p) => p.args[0] as SessionsChanged);
     expect(changes.map((c) => c.reason)).toEqual(['created', 'run.queued', 'run.start', 'run.end']);
@@ -208,7 +231,11 @@ describe('mirror routing and the pluggable mirror policy (R2.1, R3.2)', () => {
     const frames = watcher.rec.frames('mirror') as Array<EventFrame & { channel: string }>;
     const tools = frames.filter((f) => f.event.type === 'tool');
     expect(tools).toHaveLength(1);
-    expect(tools[0]).toMatchObject({ channel: 'session.tool', event: { phase: 'result' }, skipped: { fromSeq: tools[0]!.seq - 2, toSeq: tools[0]!.seq - 1, reason: 'suppressed' } });
+    expect(tools[0]).toMatchObject({
+      channel: 'session.tool',
+      event: { phase: 'result' },
+      skipped: { fromSeq: tools[0]!.seq - 2, toSeq: tools[0]!.seq - 1, reason: 'suppressed' },
+    });
     expect(gw.core.fanout.counters.mirrorsSuppressed).toBe(2);
   });
 });

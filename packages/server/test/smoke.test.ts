@@ -56,7 +56,9 @@ describe('everything the gateway emits validates against the schema (R1.1)', () 
     a.raw('bogus');
     await a.rec.event('protocol.error');
     const packets = [...a.rec.packets, ...b.rec.packets];
-    expect(new Set(packets.map((p) => p.event))).toEqual(new Set(['hello', 'joined', 'snapshot', 'replay', 'session.event', 'session.tool', 'sessions.changed', 'protocol.error']));
+    expect(new Set(packets.map((p) => p.event))).toEqual(
+      new Set(['hello', 'joined', 'snapshot', 'replay', 'session.event', 'session.tool', 'sessions.changed', 'protocol.error']),
+    );
     for (const p of packets) {
       const check = validate(ServerEvents[p.event as ServerEventName].payload, p.args[0]);
       expect(check.ok, `${p.event}: ${JSON.stringify(check.ok ? '' : check.issues)}`).toBe(true);

@@ -16,15 +16,19 @@ async function rejectsBadJoin(ctx: CheckContext, params: (s: { sessionId: string
   const answer = await conn.requestRaw('join', params(seeded));
   expectError(answer.payload, 'INVALID_MESSAGE', what, { path });
   const leaked = conn.packets.slice(0, answer.index).filter((p) => p.event === 'joined' || p.event === 'replay' || p.event === 'snapshot');
-  expect(leaked.length === 0, `${what} was answered with session data before the error`, 'no joined, replay or snapshot for a rejected join', leaked.map((p) => p.event));
+  expect(
+    leaked.length === 0,
+    `${what} was answered with session data before the error`,
+    'no joined, replay or snapshot for a rejected join',
+    leaked.map((p) => p.event),
+  );
   await expectUsable(conn, what);
   const again = await joinOk(conn, { sessionId: seeded.sessionId });
   expect(again.joined.cursor === seeded.cursor, 'a valid join after the rejected one reports a different head', `cursor ${seeded.cursor}`, again.joined.cursor);
   await expectLogUnchanged(ctx, seeded.sessionId, seeded, what);
 }
 
-const since = (value: unknown) =>
-  (s: { sessionId: string; epoch: string }) => ({ sessionId: s.sessionId, since: value, epoch: s.epoch });
+const since = (value: unknown) => (s: { sessionId: string; epoch: string }) => ({ sessionId: s.sessionId, since: value, epoch: s.epoch });
 
 export const envelopeChecks: Check[] = [
   verifies('R1.1', {
@@ -147,12 +151,27 @@ export const envelopeChecks: Check[] = [
       const other = `${PROTOCOL_MAJOR + 98}.0`;
       const conn = ctx.connection('v99', { protocolVersion: other });
       const outcome = await conn.openExpectingRefusal();
-      if (!outcome.refused) throw new CheckFailure(`a handshake with protocolVersion ${other} was accepted`, ['connect_error UNSUPPORTED_PROTOCOL_VERSION with details.supported'], outcome.hello);
+      if (!outcome.refused)
+        throw new CheckFailure(
+          `a handshake with protocolVersion ${other} was accepted`,
+          ['connect_error UNSUPPORTED_PROTOCOL_VERSION with details.supported'],
+          outcome.hello,
+        );
       const { message, data } = outcome.refusal;
       const error = data as { code?: string; details?: { supported?: { min?: string; max?: string } } } | undefined;
-      expect(message === 'UNSUPPORTED_PROTOCOL_VERSION' || error?.code === 'UNSUPPORTED_PROTOCOL_VERSION', 'the refusal does not say UNSUPPORTED_PROTOCOL_VERSION', 'connect_error message UNSUPPORTED_PROTOCOL_VERSION', outcome.refusal);
+      expect(
+        message === 'UNSUPPORTED_PROTOCOL_VERSION' || error?.code === 'UNSUPPORTED_PROTOCOL_VERSION',
+        'the refusal does not say UNSUPPORTED_PROTOCOL_VERSION',
+        'connect_error message UNSUPPORTED_PROTOCOL_VERSION',
+        outcome.refusal,
+      );
       const supported = error?.details?.supported;
-      expect(supported?.min === ctx.hello.supported.min && supported?.max === ctx.hello.supported.max, 'the refusal does not name the supported range', `details.supported = ${JSON.stringify(ctx.hello.supported)}`, outcome.refusal);
+      expect(
+        supported?.min === ctx.hello.supported.min && supported?.max === ctx.hello.supported.max,
+        'the refusal does not name the supported range',
+        `details.supported = ${JSON.stringify(ctx.hello.supported)}`,
+        outcome.refusal,
+      );
     },
   }),
   verifies('R1.4', {
@@ -164,7 +183,12 @@ export const envelopeChecks: Check[] = [
       const conn = await ctx.client();
       const answer = await conn.requestRaw('join', { sessionId: seeded.sessionId, protocolVersion: `${PROTOCOL_MAJOR + 98}.0` });
       const error = expectError(answer.payload, 'UNSUPPORTED_PROTOCOL_VERSION', 'join with another major');
-      expect(error.details?.supported?.min === ctx.hello.supported.min && error.details?.supported?.max === ctx.hello.supported.max, 'the join refusal does not name the supported range', `details.supported = ${JSON.stringify(ctx.hello.supported)}`, error);
+      expect(
+        error.details?.supported?.min === ctx.hello.supported.min && error.details?.supported?.max === ctx.hello.supported.max,
+        'the join refusal does not name the supported range',
+        `details.supported = ${JSON.stringify(ctx.hello.supported)}`,
+        error,
+      );
       await expectUsable(conn, 'a refused join version');
     },
   }),
@@ -175,7 +199,12 @@ export const envelopeChecks: Check[] = [
       const conn = ctx.connection('v-same', { protocolVersion: ctx.hello.supported.min });
       const hello = await conn.open();
       const major = (v: string) => Number(v.split('.')[0]);
-      expect(major(hello.protocolVersion) === major(hello.supported.min), 'hello.protocolVersion is outside the supported major', `major ${major(hello.supported.min)}`, hello.protocolVersion);
+      expect(
+        major(hello.protocolVersion) === major(hello.supported.min),
+        'hello.protocolVersion is outside the supported major',
+        `major ${major(hello.supported.min)}`,
+        hello.protocolVersion,
+      );
       expect(major(hello.supported.min) === major(hello.supported.max), 'the supported range spans majors', 'one major', hello.supported);
     },
   }),
@@ -192,7 +221,12 @@ export const envelopeChecks: Check[] = [
       expectOk(diag, 'diagnostics.get');
       for (const p of conn.packets.filter((q) => q.kind === 'ack')) {
         const r = p.payload as { ok?: unknown };
-        expect(typeof r === 'object' && r !== null && typeof r.ok === 'boolean', `the answer to ${p.event} has no boolean ok`, '{ ok: boolean, data | error }', p.payload);
+        expect(
+          typeof r === 'object' && r !== null && typeof r.ok === 'boolean',
+          `the answer to ${p.event} has no boolean ok`,
+          '{ ok: boolean, data | error }',
+          p.payload,
+        );
       }
     },
   }),

@@ -14,7 +14,10 @@ function heartbeatFrame(conn: Connection, sessionId: string, what: string, predi
 }
 
 function systemEvents(conn: Connection, sessionId: string): SystemEventDelivered[] {
-  return conn.frames(sessionId).filter((f) => f.frame.event?.type === 'system.event').map((f) => f.frame.event as SystemEventDelivered);
+  return conn
+    .frames(sessionId)
+    .filter((f) => f.frame.event?.type === 'system.event')
+    .map((f) => f.frame.event as SystemEventDelivered);
 }
 
 async function holdLane(ctx: CheckContext, sessionId: string): Promise<void> {
@@ -28,7 +31,12 @@ async function expectBusySkip(ctx: CheckContext, conn: Connection, sessionId: st
   await ctx.control({ type: 'heartbeat.trigger', sessionId });
   const frame = await heartbeatFrame(conn, sessionId, 'a heartbeat outcome', () => true, mark);
   const hb = frame.frame.event as HeartbeatEvent;
-  expect(hb.status === 'skipped' && hb.reason === 'session-busy', `a heartbeat on a busy lane was ${hb.status}${hb.reason ? ` (${hb.reason})` : ''}`, 'status skipped, reason session-busy', hb);
+  expect(
+    hb.status === 'skipped' && hb.reason === 'session-busy',
+    `a heartbeat on a busy lane was ${hb.status}${hb.reason ? ` (${hb.reason})` : ''}`,
+    'status skipped, reason session-busy',
+    hb,
+  );
   return hb;
 }
 
@@ -61,7 +69,12 @@ export const heartbeatChecks: Check[] = [
       const data = await ctx.control({ type: 'system.enqueue', sessionId: seeded.sessionId, kind: 'command.finished', text: 'backup done' });
       const frame = await watcher.conn.waitForFrame(seeded.sessionId, 'system.event delivery', (f) => f.frame.event?.type === 'system.event');
       const ev = frame.frame.event as SystemEventDelivered;
-      expect(ev.kind === 'command.finished' && ev.text === 'backup done' && (!data.eventId || ev.eventId === data.eventId), 'the delivered system event is not the queued one', 'kind command.finished, text "backup done"', ev);
+      expect(
+        ev.kind === 'command.finished' && ev.text === 'backup done' && (!data.eventId || ev.eventId === data.eventId),
+        'the delivered system event is not the queued one',
+        'kind command.finished, text "backup done"',
+        ev,
+      );
       const hb = watcher.conn.frames(seeded.sessionId).find((f) => f.frame.event?.type === 'heartbeat' && (f.frame.event as HeartbeatEvent).status === 'ran');
       expect(hb, 'no heartbeat ran to deliver the system event', 'a heartbeat with status ran', null);
     },
@@ -86,14 +99,23 @@ export const heartbeatChecks: Check[] = [
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
-      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 3, text: 'busy ' }, { type: 'hold', gate: 'hb' }, { type: 'chunks', count: 3, text: 'after ' }]);
+      const runId = await scriptRun(ctx, seeded.sessionId, [
+        { type: 'chunks', count: 3, text: 'busy ' },
+        { type: 'hold', gate: 'hb' },
+        { type: 'chunks', count: 3, text: 'after ' },
+      ]);
       await ctl.waitForFrame(seeded.sessionId, 'the stream end before the hold', (f) => f.frame.event?.type === 'stream.end');
       await expectBusySkip(ctx, ctl, seeded.sessionId);
       const early = ctl.frames(seeded.sessionId).find((f) => f.frame.event?.type === 'run.end');
       expect(!early, 'the run ended while its lane was held by the run (the heartbeat interrupted it)', 'no run.end before the gate opens', early?.frame.event);
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'hb' });
       const end = await waitRunEnd(ctl, seeded.sessionId, runId);
-      expect((end.frame.event as { status: string }).status === 'completed', 'the run did not complete after the skipped heartbeat', 'run.end status completed', end.frame.event);
+      expect(
+        (end.frame.event as { status: string }).status === 'completed',
+        'the run did not complete after the skipped heartbeat',
+        'run.end status completed',
+        end.frame.event,
+      );
     },
   }),
   verifies('R5.2', {
@@ -111,7 +133,10 @@ export const heartbeatChecks: Check[] = [
       const mark = watcher.conn.packets.length - 1;
       await ctx.control({ type: 'lane.release', sessionId: seeded.sessionId });
       await heartbeatFrame(watcher.conn, seeded.sessionId, 'a retry heartbeat that runs', (e) => e.trigger === 'retry' && e.status === 'ran', mark);
-      const elsewhere = watcher.conn.frames(bystander.sessionId).map((f) => f.frame.event).filter((e): e is HeartbeatEvent => e?.type === 'heartbeat' && e.trigger === 'retry');
+      const elsewhere = watcher.conn
+        .frames(bystander.sessionId)
+        .map((f) => f.frame.event)
+        .filter((e): e is HeartbeatEvent => e?.type === 'heartbeat' && e.trigger === 'retry');
       expect(elsewhere.length === 0, 'the retry of a busy session ran heartbeats of another session', 'retries for the busy session only', elsewhere);
     },
   }),
@@ -127,13 +152,28 @@ export const heartbeatChecks: Check[] = [
       await ctx.control({ type: 'system.enqueue', sessionId: seeded.sessionId, kind: 'command.finished', text: 'kept while busy' });
       const skipped = await heartbeatFrame(watcher.conn, seeded.sessionId, 'the skipped heartbeat woken by the system event', () => true, mark);
       const hb = skipped.frame.event as HeartbeatEvent;
-      expect(hb.status === 'skipped' && hb.reason === 'session-busy', `the woken heartbeat on a busy lane was ${hb.status} (${hb.reason})`, 'skipped, session-busy', hb);
+      expect(
+        hb.status === 'skipped' && hb.reason === 'session-busy',
+        `the woken heartbeat on a busy lane was ${hb.status} (${hb.reason})`,
+        'skipped, session-busy',
+        hb,
+      );
       expect(hb.pendingSystemEvents >= 1, 'the skipped heartbeat consumed the queued system event', 'pendingSystemEvents >= 1', hb);
-      expect(systemEvents(watcher.conn, seeded.sessionId).length === 0, 'a system event was delivered while the lane was busy', 'no system.event while held', systemEvents(watcher.conn, seeded.sessionId));
+      expect(
+        systemEvents(watcher.conn, seeded.sessionId).length === 0,
+        'a system event was delivered while the lane was busy',
+        'no system.event while held',
+        systemEvents(watcher.conn, seeded.sessionId),
+      );
       await ctx.control({ type: 'lane.release', sessionId: seeded.sessionId });
       await ctx.control({ type: 'heartbeat.trigger', sessionId: seeded.sessionId });
       const delivered = await watcher.conn.waitForFrame(seeded.sessionId, 'the system event after release', (f) => f.frame.event?.type === 'system.event');
-      expect((delivered.frame.event as SystemEventDelivered).text === 'kept while busy', 'a different system event was delivered', 'text "kept while busy"', delivered.frame.event);
+      expect(
+        (delivered.frame.event as SystemEventDelivered).text === 'kept while busy',
+        'a different system event was delivered',
+        'text "kept while busy"',
+        delivered.frame.event,
+      );
       const count = systemEvents(watcher.conn, seeded.sessionId).filter((e) => e.text === 'kept while busy').length;
       expect(count === 1, 'the system event was delivered more than once', 'exactly one delivery', count);
     },
@@ -149,10 +189,27 @@ export const heartbeatChecks: Check[] = [
       await holdLane(ctx, busy.sessionId);
       await ctx.control({ type: 'heartbeat.trigger', sessionId: busy.sessionId });
       await ctx.control({ type: 'system.enqueue', sessionId: idle.sessionId, kind: 'command.finished', text: 'idle session event' });
-      const delivered = await watcher.conn.waitForFrame(idle.sessionId, 'system event delivery on the idle session', (f) => f.frame.event?.type === 'system.event');
-      expect((delivered.frame.event as SystemEventDelivered).text === 'idle session event', 'the idle session got the wrong system event', 'idle session event', delivered.frame.event);
-      const hb = watcher.conn.frames(idle.sessionId).map((f) => f.frame.event).filter((e): e is HeartbeatEvent => e?.type === 'heartbeat');
-      expect(hb.some((e) => e.status === 'ran') && !hb.some((e) => e.status === 'skipped'), 'the idle session heartbeat was skipped because another session was busy', 'heartbeat ran on the idle session', hb);
+      const delivered = await watcher.conn.waitForFrame(
+        idle.sessionId,
+        'system event delivery on the idle session',
+        (f) => f.frame.event?.type === 'system.event',
+      );
+      expect(
+        (delivered.frame.event as SystemEventDelivered).text === 'idle session event',
+        'the idle session got the wrong system event',
+        'idle session event',
+        delivered.frame.event,
+      );
+      const hb = watcher.conn
+        .frames(idle.sessionId)
+        .map((f) => f.frame.event)
+        .filter((e): e is HeartbeatEvent => e?.type === 'heartbeat');
+      expect(
+        hb.some((e) => e.status === 'ran') && !hb.some((e) => e.status === 'skipped'),
+        'the idle session heartbeat was skipped because another session was busy',
+        'heartbeat ran on the idle session',
+        hb,
+      );
     },
   }),
   verifies('R5.4', {
@@ -169,8 +226,18 @@ export const heartbeatChecks: Check[] = [
       await holdLane(ctx, seeded.sessionId);
       await expectBusySkip(ctx, watcher.conn, seeded.sessionId);
       const after = await diagnostics(probe);
-      expect(after.heartbeats.ran > before.heartbeats.ran, 'diagnostics did not count the heartbeat that ran', `heartbeats.ran > ${before.heartbeats.ran}`, after.heartbeats);
-      expect(after.heartbeats.skippedSessionBusy > before.heartbeats.skippedSessionBusy, 'diagnostics did not count the session-busy skip', `skippedSessionBusy > ${before.heartbeats.skippedSessionBusy}`, after.heartbeats);
+      expect(
+        after.heartbeats.ran > before.heartbeats.ran,
+        'diagnostics did not count the heartbeat that ran',
+        `heartbeats.ran > ${before.heartbeats.ran}`,
+        after.heartbeats,
+      );
+      expect(
+        after.heartbeats.skippedSessionBusy > before.heartbeats.skippedSessionBusy,
+        'diagnostics did not count the session-busy skip',
+        `skippedSessionBusy > ${before.heartbeats.skippedSessionBusy}`,
+        after.heartbeats,
+      );
     },
   }),
 ];

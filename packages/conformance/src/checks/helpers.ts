@@ -18,7 +18,10 @@ export async function seededSession(ctx: CheckContext, count: number, label = 's
 export async function expectLogUnchanged(ctx: CheckContext, sessionId: string, before: { epoch: string; cursor: number }, why: string): Promise<void> {
   const head = await ctx.headOf(sessionId);
   if (head.epoch !== before.epoch || head.cursor !== before.cursor) {
-    throw new CheckFailure(`the session log changed after ${why}`, [`epoch ${before.epoch}, cursor ${before.cursor} (unchanged)`], { epoch: head.epoch, cursor: head.cursor });
+    throw new CheckFailure(`the session log changed after ${why}`, [`epoch ${before.epoch}, cursor ${before.cursor} (unchanged)`], {
+      epoch: head.epoch,
+      cursor: head.cursor,
+    });
   }
 }
 
@@ -30,7 +33,9 @@ export async function expectUsable(conn: Connection, why: string): Promise<void>
 
 /** Start a scripted run from the control connection (which is run-scoped for it). */
 export async function scriptRun(ctx: CheckContext, sessionId: string, steps: ScriptStep[], idempotencyKey?: string): Promise<string> {
-  const data: ControlData = await ctx.control(idempotencyKey ? { type: 'run.script', sessionId, steps, idempotencyKey } : { type: 'run.script', sessionId, steps });
+  const data: ControlData = await ctx.control(
+    idempotencyKey ? { type: 'run.script', sessionId, steps, idempotencyKey } : { type: 'run.script', sessionId, steps },
+  );
   if (!data.runId) throw new CheckFailure('control run.script did not return a runId', ['run.script answers runId'], data);
   return data.runId;
 }

@@ -8,4 +8,12 @@ import { streamChecks } from './streams.js';
 import { toolChecks } from './tools.js';
 
 /** Every check of the suite, in run order. Checks that change gateway-wide state (pressure) run late. */
-export const allChecks: readonly Check[] = [...envelopeChecks, ...resumeChecks, ...streamChecks, ...runChecks, ...heartbeatChecks, ...securityChecks, ...toolChecks];
+export const allChecks: readonly Check[] = [
+  ...envelopeChecks,
+  ...resumeChecks,
+  ...streamChecks,
+  ...runChecks,
+  ...heartbeatChecks,
+  ...securityChecks,
+  ...toolChecks,
+];

@@ -26,40 +26,90 @@ async function expectReplay(ctx: CheckContext, since: Since, label: string): Pro
   const outcome = await joinOk(conn, { sessionId: s.sessionId, since: from, epoch: s.epoch });
   const wanted = `resyncRequired false, replay of seqs ${from + 1}..${s.cursor}, no snapshot`;
   const j = outcome.joined;
-  expect(j.cursor === s.cursor && j.oldestCursor === s.oldestCursor, `joined reports cursor ${j.cursor} / oldestCursor ${j.oldestCursor}`, `cursor ${s.cursor}, oldestCursor ${s.oldestCursor}`, j);
+  expect(
+    j.cursor === s.cursor && j.oldestCursor === s.oldestCursor,
+    `joined reports cursor ${j.cursor} / oldestCursor ${j.oldestCursor}`,
+    `cursor ${s.cursor}, oldestCursor ${s.oldestCursor}`,
+    j,
+  );
   expect(j.resyncRequired === false, `join with ${label} was answered resyncRequired: true (${j.reason ?? 'no reason'})`, wanted, j);
   expect(outcome.snapshots.length === 0, `join with ${label} got a snapshot`, wanted, outcome.snapshots.length);
   const seqs = outcome.replayed.map((f) => f.frame.seq);
   const expectedSeqs = Array.from({ length: s.cursor - from }, (_, i) => from + 1 + i);
   expect(JSON.stringify(seqs) === JSON.stringify(expectedSeqs), `join with ${label} replayed seqs ${JSON.stringify(seqs)}`, wanted, seqs);
-  expect(outcome.replayed.every((f) => f.source === 'replay'), 'replayed frames did not arrive as replay', 'replay events', outcome.replayed.map((f) => f.source));
+  expect(
+    outcome.replayed.every((f) => f.source === 'replay'),
+    'replayed frames did not arrive as replay',
+    'replay events',
+    outcome.replayed.map((f) => f.source),
+  );
   await expectLiveContinues(ctx, conn, s.sessionId, s.cursor, s.epoch, outcome);
 }
 
 /** Append one event and require it to be the next frame (seq cursor + 1), with nothing spurious before it. */
-async function expectLiveContinues(ctx: CheckContext, conn: Awaited<ReturnType<CheckContext['client']>>, sessionId: string, cursor: number, epoch: string, outcome: JoinOutcome): Promise<void> {
+async function expectLiveContinues(
+  ctx: CheckContext,
+  conn: Awaited<ReturnType<CheckContext['client']>>,
+  sessionId: string,
+  cursor: number,
+  epoch: string,
+  outcome: JoinOutcome,
+): Promise<void> {
   const appended = await ctx.append(sessionId, [messageEvent('live after join')]);
   const live = await conn.waitForFrame(sessionId, `live frame seq ${appended.lastSeq}`, (f) => f.frame.seq === appended.lastSeq);
   const after = framesAfter(conn, sessionId, outcome.afterAck);
-  expect(after[0] === live, `the first live frame after the join was seq ${after[0]?.frame.seq}`, `seq ${cursor + 1} first`, after.map((f) => f.frame.seq));
-  expect(live.source === 'session.event' && live.frame.epoch === epoch, 'the live frame is not a session.event of the same epoch', 'session.event with the joined epoch', live);
+  expect(
+    after[0] === live,
+    `the first live frame after the join was seq ${after[0]?.frame.seq}`,
+    `seq ${cursor + 1} first`,
+    after.map((f) => f.frame.seq),
+  );
+  expect(
+    live.source === 'session.event' && live.frame.epoch === epoch,
+    'the live frame is not a session.event of the same epoch',
+    'session.event with the joined epoch',
+    live,
+  );
   const spurious = conn.packets.slice(outcome.afterAck, live.packetIndex).filter((p) => p.event === 'snapshot' || p.event === 'replay');
-  expect(spurious.length === 0, 'replay or snapshot arrived after the join was acknowledged', 'nothing but live frames after the ack', spurious.map((p) => p.event));
+  expect(
+    spurious.length === 0,
+    'replay or snapshot arrived after the join was acknowledged',
+    'nothing but live frames after the ack',
+    spurious.map((p) => p.event),
+  );
 }
 
 /** Join with `since` and expect a resync: one snapshot at the head, no replayed frame, the right reason. */
-async function expectResync(ctx: CheckContext, params: (s: { sessionId: string; epoch: string; cursor: number; oldestCursor: number }) => { since?: number; epoch?: string }, reason: Joined['reason'], label: string): Promise<void> {
+async function expectResync(
+  ctx: CheckContext,
+  params: (s: { sessionId: string; epoch: string; cursor: number; oldestCursor: number }) => { since?: number; epoch?: string },
+  reason: Joined['reason'],
+  label: string,
+): Promise<void> {
   const s = await trimmedSession(ctx);
   const conn = await ctx.client();
   const outcome = await joinOk(conn, { sessionId: s.sessionId, ...params(s) });
   const j = outcome.joined;
   const wanted = `resyncRequired true, reason ${reason}, exactly one snapshot with eventCursor ${s.cursor}, no replayed frames`;
-  expect(j.resyncRequired === true, `join with ${label} was answered resyncRequired: false`, wanted, { joined: j, replayedSeqs: outcome.replayed.map((f) => f.frame.seq) });
+  expect(j.resyncRequired === true, `join with ${label} was answered resyncRequired: false`, wanted, {
+    joined: j,
+    replayedSeqs: outcome.replayed.map((f) => f.frame.seq),
+  });
   expect(j.reason === reason, `join with ${label} gave reason ${j.reason}`, wanted, j);
-  expect(outcome.replayed.length === 0, `join with ${label} replayed ${outcome.replayed.length} frames (a partial replay)`, wanted, outcome.replayed.map((f) => f.frame.seq));
+  expect(
+    outcome.replayed.length === 0,
+    `join with ${label} replayed ${outcome.replayed.length} frames (a partial replay)`,
+    wanted,
+    outcome.replayed.map((f) => f.frame.seq),
+  );
   expect(outcome.snapshots.length === 1, `join with ${label} produced ${outcome.snapshots.length} snapshots`, wanted, outcome.snapshots.length);
   const snap = outcome.snapshots[0]!;
-  expect(snap.eventCursor === s.cursor && snap.epoch === j.epoch, 'the snapshot is not at the head of the joined epoch', `eventCursor ${s.cursor}, epoch ${j.epoch}`, { eventCursor: snap.eventCursor, epoch: snap.epoch });
+  expect(
+    snap.eventCursor === s.cursor && snap.epoch === j.epoch,
+    'the snapshot is not at the head of the joined epoch',
+    `eventCursor ${s.cursor}, epoch ${j.epoch}`,
+    { eventCursor: snap.eventCursor, epoch: snap.epoch },
+  );
   await expectLiveContinues(ctx, conn, s.sessionId, s.cursor, j.epoch, outcome);
 }
 
@@ -125,8 +175,16 @@ export const resumeChecks: Check[] = [
       const conn = await ctx.client();
       const outcome = await joinOk(conn, { sessionId: seeded.sessionId, since: 2, epoch: seeded.epoch });
       expect(outcome.joined.epoch !== seeded.epoch, 'joined still reports the old epoch', 'the new epoch', outcome.joined);
-      expect(outcome.joined.resyncRequired && outcome.joined.reason === 'epoch-mismatch', 'a cursor of the old epoch was not refused', 'resyncRequired true, reason epoch-mismatch', outcome.joined);
-      expect(outcome.replayed.length === 0 && outcome.snapshots.length === 1, 'an old-epoch join did not get exactly one snapshot', 'one snapshot, no replay', { replayed: outcome.replayed.length, snapshots: outcome.snapshots.length });
+      expect(
+        outcome.joined.resyncRequired && outcome.joined.reason === 'epoch-mismatch',
+        'a cursor of the old epoch was not refused',
+        'resyncRequired true, reason epoch-mismatch',
+        outcome.joined,
+      );
+      expect(outcome.replayed.length === 0 && outcome.snapshots.length === 1, 'an old-epoch join did not get exactly one snapshot', 'one snapshot, no replay', {
+        replayed: outcome.replayed.length,
+        snapshots: outcome.snapshots.length,
+      });
     },
   }),
   verifies('R2.3', {
@@ -137,13 +195,31 @@ export const resumeChecks: Check[] = [
       const seeded = await seededSession(ctx, 3);
       const conn = await ctx.client();
       const outcome = await joinOk(conn, { sessionId: seeded.sessionId, since: 1, epoch: seeded.epoch });
-      expect(outcome.joinedEvent !== undefined, 'no joined event arrived before the acknowledgement', 'joined emitted before the ack', conn.packets.map((p) => p.event));
+      expect(
+        outcome.joinedEvent !== undefined,
+        'no joined event arrived before the acknowledgement',
+        'joined emitted before the ack',
+        conn.packets.map((p) => p.event),
+      );
       const event = outcome.joinedEvent!.payload as Joined;
-      expect(JSON.stringify(event) === JSON.stringify(outcome.joined), 'the joined event and the ack disagree', 'identical Joined in event and ack', { event, ack: outcome.joined });
+      expect(JSON.stringify(event) === JSON.stringify(outcome.joined), 'the joined event and the ack disagree', 'identical Joined in event and ack', {
+        event,
+        ack: outcome.joined,
+      });
       const j = outcome.joined;
-      expect(j.sessionId === seeded.sessionId && j.epoch === seeded.epoch && j.cursor === 3 && j.oldestCursor === 1 && j.resyncRequired === false, 'joined does not describe the log', 'sessionId, epoch, cursor 3, oldestCursor 1, resyncRequired false', j);
+      expect(
+        j.sessionId === seeded.sessionId && j.epoch === seeded.epoch && j.cursor === 3 && j.oldestCursor === 1 && j.resyncRequired === false,
+        'joined does not describe the log',
+        'sessionId, epoch, cursor 3, oldestCursor 1, resyncRequired false',
+        j,
+      );
       const firstFrame = conn.frames(seeded.sessionId)[0];
-      expect(!firstFrame || firstFrame.packetIndex > outcome.joinedEvent!.index, 'replay arrived before joined', 'joined before any replay', conn.packets.map((p) => p.event));
+      expect(
+        !firstFrame || firstFrame.packetIndex > outcome.joinedEvent!.index,
+        'replay arrived before joined',
+        'joined before any replay',
+        conn.packets.map((p) => p.event),
+      );
     },
   }),
   verifies(['R2.3', 'R2.2'], {
@@ -152,7 +228,12 @@ export const resumeChecks: Check[] = [
     run: async (ctx) => {
       const conn = await ctx.client();
       const outcome = await joinOk(conn, { sessionId: ctx.sessionId('empty') });
-      expect(outcome.joined.cursor === 0 && outcome.joined.oldestCursor === 1, 'an empty log is not described as cursor 0 / oldestCursor 1', 'cursor 0, oldestCursor 1', outcome.joined);
+      expect(
+        outcome.joined.cursor === 0 && outcome.joined.oldestCursor === 1,
+        'an empty log is not described as cursor 0 / oldestCursor 1',
+        'cursor 0, oldestCursor 1',
+        outcome.joined,
+      );
     },
   }),
   verifies('R2.2', {
@@ -182,12 +263,19 @@ export const resumeChecks: Check[] = [
       let head = { cursor: 0 };
       for (let done = 0; done < total; done += perBatch) {
         const n = Math.min(perBatch, total - done);
-        head = await ctx.append(sessionId, Array.from({ length: n }, (_, i) => messageEvent(`m${done + i}`)));
+        head = await ctx.append(
+          sessionId,
+          Array.from({ length: n }, (_, i) => messageEvent(`m${done + i}`)),
+        );
       }
       const j = await ctx.headOf(sessionId);
       expect(j.cursor === total, 'the head is not the number of appended events', `cursor ${total}`, j);
       const retained = j.cursor - j.oldestCursor + 1;
-      expect(retained <= max, `the log retains ${retained} events, above maxEvents ${max}`, `at most ${max} retained`, { oldestCursor: j.oldestCursor, cursor: j.cursor, head });
+      expect(retained <= max, `the log retains ${retained} events, above maxEvents ${max}`, `at most ${max} retained`, {
+        oldestCursor: j.oldestCursor,
+        cursor: j.cursor,
+        head,
+      });
     },
   }),
   verifies('R2.2', {
@@ -206,7 +294,11 @@ export const resumeChecks: Check[] = [
       const head = await ctx.headOf(sessionId);
       const outcome = await joinOk(conn, { sessionId, since: head.oldestCursor - 1, epoch: head.epoch });
       const bytes = outcome.replayed.reduce((sum, f) => sum + Buffer.byteLength(JSON.stringify(f.frame.event)), 0);
-      expect(bytes <= maxBytes, `the log retains ${bytes} bytes of events, above maxBytes ${maxBytes}`, `at most ${maxBytes} bytes retained`, { oldestCursor: head.oldestCursor, cursor: head.cursor, bytes });
+      expect(bytes <= maxBytes, `the log retains ${bytes} bytes of events, above maxBytes ${maxBytes}`, `at most ${maxBytes} bytes retained`, {
+        oldestCursor: head.oldestCursor,
+        cursor: head.cursor,
+        bytes,
+      });
       expect(head.oldestCursor > 1, 'nothing was evicted although more than maxBytes was appended', 'oldestCursor > 1', head);
     },
   }),
@@ -222,14 +314,23 @@ export const resumeChecks: Check[] = [
       expect(snap, 'no snapshot on a fresh join', 'one snapshot', outcome.snapshots.length);
       const seqs = snap.events.map((e) => e.seq);
       const wanted = Array.from({ length: s.cursor - s.oldestCursor + 1 }, (_, i) => s.oldestCursor + i);
-      expect(JSON.stringify(seqs) === JSON.stringify(wanted), 'snapshot.events is not the retained durable events in order', `seqs ${JSON.stringify(wanted)}`, seqs);
+      expect(
+        JSON.stringify(seqs) === JSON.stringify(wanted),
+        'snapshot.events is not the retained durable events in order',
+        `seqs ${JSON.stringify(wanted)}`,
+        seqs,
+      );
       expect(snap.oldestCursor === s.oldestCursor, 'snapshot.oldestCursor is wrong', `oldestCursor ${s.oldestCursor}`, snap.oldestCursor);
       const texts = snap.messages.map((m) => m.text);
       for (let i = s.oldestCursor; i <= s.cursor; i++) {
         expect(texts.includes(`seed message ${i}`), `snapshot.messages lacks seed message ${i}`, 'every retained message', texts);
       }
-      expect(snap.state.hasActiveRun === false && snap.activeRun === null, 'an idle session snapshot shows an active run', 'hasActiveRun false, activeRun null', { state: snap.state, activeRun: snap.activeRun });
+      expect(
+        snap.state.hasActiveRun === false && snap.activeRun === null,
+        'an idle session snapshot shows an active run',
+        'hasActiveRun false, activeRun null',
+        { state: snap.state, activeRun: snap.activeRun },
+      );
     },
   }),
 ];
-

@@ -23,7 +23,12 @@ function changesOf(conn: Connection, sessionId: string): { index: number; payloa
 function expectCoherentRow(row: SessionRow, where: string): void {
   expect(typeof row.hasActiveRun === 'boolean', `${where}: hasActiveRun is not a boolean`, 'explicit boolean hasActiveRun', row);
   if (isTerminalSessionStatus(row.status)) {
-    expect(row.hasActiveRun === false && row.activeRunId === null, `${where}: a ${row.status} row is shown active`, 'terminal rows: hasActiveRun false, activeRunId null', row);
+    expect(
+      row.hasActiveRun === false && row.activeRunId === null,
+      `${where}: a ${row.status} row is shown active`,
+      'terminal rows: hasActiveRun false, activeRunId null',
+      row,
+    );
   }
 }
 
@@ -43,7 +48,12 @@ export const runChecks: Check[] = [
       const conn = await ctx.client();
       const row = await listRow(conn, seeded.sessionId);
       expect(row, 'a session with events is missing from sessions.list', `a row for ${seeded.sessionId}`, null);
-      expect(typeof row.status === 'string' && typeof row.hasActiveRun === 'boolean' && row.hasActiveRun === false, 'the row of an idle session is wrong', 'status + hasActiveRun false', row);
+      expect(
+        typeof row.status === 'string' && typeof row.hasActiveRun === 'boolean' && row.hasActiveRun === false,
+        'the row of an idle session is wrong',
+        'status + hasActiveRun false',
+        row,
+      );
       const limited = expectOk(await conn.request('sessions.list', { limit: 1 }), 'sessions.list limit 1');
       expect(limited.sessions.length <= 1, 'sessions.list ignores limit', 'at most 1 row', limited.sessions.length);
     },
@@ -60,11 +70,26 @@ export const runChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 3, text: 'x' }]);
       await listener.waitFor<SessionsChanged>('sessions.changed', (c) => c.sessionId === seeded.sessionId && c.reason === 'run.end');
       const reasons = changesOf(listener, seeded.sessionId).map((c) => c.payload.reason);
-      expect(reasons.includes('run.start') || reasons.includes('run.queued'), 'no sessions.changed announced the run starting', 'run.queued or run.start before run.end', reasons);
+      expect(
+        reasons.includes('run.start') || reasons.includes('run.queued'),
+        'no sessions.changed announced the run starting',
+        'run.queued or run.start before run.end',
+        reasons,
+      );
       const end = changesOf(listener, seeded.sessionId).find((c) => c.payload.reason === 'run.end')!;
-      expect(end.payload.row.lastRunId === runId && isTerminalSessionStatus(end.payload.row.status), 'the run.end broadcast does not carry the finished row', `terminal row with lastRunId ${runId}`, end.payload.row);
+      expect(
+        end.payload.row.lastRunId === runId && isTerminalSessionStatus(end.payload.row.status),
+        'the run.end broadcast does not carry the finished row',
+        `terminal row with lastRunId ${runId}`,
+        end.payload.row,
+      );
       const revisions = changesOf(listener, seeded.sessionId).map((c) => c.payload.row.revision);
-      expect(revisions.every((r, i) => i === 0 || r > revisions[i - 1]!), 'row revisions do not increase', 'strictly increasing revision', revisions);
+      expect(
+        revisions.every((r, i) => i === 0 || r > revisions[i - 1]!),
+        'row revisions do not increase',
+        'strictly increasing revision',
+        revisions,
+      );
     },
   }),
   verifies('R4.2', {
@@ -84,10 +109,20 @@ export const runChecks: Check[] = [
       expect(end.payload.row.hasActiveRun === false, 'the terminal broadcast shows the run active', 'hasActiveRun false', end.payload.row);
       const row = await listRow(listener, seeded.sessionId);
       expect(row, 'the session vanished from sessions.list', 'a row', null);
-      expect(row.hasActiveRun === false && row.activeRunId === null && isTerminalSessionStatus(row.status), `sessions.list after the terminal broadcast shows run ${runId} active`, 'terminal status, hasActiveRun false, activeRunId null', row);
+      expect(
+        row.hasActiveRun === false && row.activeRunId === null && isTerminalSessionStatus(row.status),
+        `sessions.list after the terminal broadcast shows run ${runId} active`,
+        'terminal status, hasActiveRun false, activeRunId null',
+        row,
+      );
       const later = changesOf(listener, seeded.sessionId).filter((c) => c.index > end.index);
       for (const c of later) expectCoherentRow(c.payload.row, `sessions.changed (${c.payload.reason}) after the terminal one`);
-      expect(!later.some((c) => c.payload.row.hasActiveRun), 'the finished run was revived as active after the terminal broadcast', 'no later row with hasActiveRun true', later.map((c) => c.payload));
+      expect(
+        !later.some((c) => c.payload.row.hasActiveRun),
+        'the finished run was revived as active after the terminal broadcast',
+        'no later row with hasActiveRun true',
+        later.map((c) => c.payload),
+      );
     },
   }),
   verifies('R4.2', {
@@ -103,7 +138,10 @@ export const runChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 2, text: 'z' }]);
       const end = await watcher.waitFor<SessionsChanged>('sessions.changed', (c) => c.sessionId === seeded.sessionId && c.reason === 'run.end');
       const frame = await waitRunEnd(watcher, seeded.sessionId, runId);
-      expect(frame.packetIndex < end.index, 'the terminal sessions.changed arrived before the run.end frame', 'run.end frame, then sessions.changed run.end', { runEndPacket: frame.packetIndex, changedPacket: end.index });
+      expect(frame.packetIndex < end.index, 'the terminal sessions.changed arrived before the run.end frame', 'run.end frame, then sessions.changed run.end', {
+        runEndPacket: frame.packetIndex,
+        changedPacket: end.index,
+      });
     },
   }),
   verifies('R4.3', {
@@ -116,14 +154,27 @@ export const runChecks: Check[] = [
       const first = await chat(ctx, conn, sessionId, 'idem-key-1');
       expect(first.duplicate === false, 'the first chat.send is marked duplicate', 'duplicate false', first);
       const second = await chat(ctx, conn, sessionId, 'idem-key-1');
-      expect(second.runId === first.runId && second.duplicate === true, 'a retry with the same key did not return the original run', `runId ${first.runId}, duplicate true`, second);
+      expect(
+        second.runId === first.runId && second.duplicate === true,
+        'a retry with the same key did not return the original run',
+        `runId ${first.runId}, duplicate true`,
+        second,
+      );
       await waitRunEnd(conn, sessionId, first.runId);
       const third = await chat(ctx, conn, sessionId, 'idem-key-1');
-      expect(third.runId === first.runId && third.duplicate === true, 'a retry after the run ended started something new', `runId ${first.runId}, duplicate true`, third);
+      expect(
+        third.runId === first.runId && third.duplicate === true,
+        'a retry after the run ended started something new',
+        `runId ${first.runId}, duplicate true`,
+        third,
+      );
       const frames = conn.frames(sessionId).filter((f) => f.packetIndex > join.ack.index);
       const userMessages = frames.filter((f) => f.frame.event?.type === 'message' && (f.frame.event as { role?: string }).role === 'user');
       const starts = frames.filter((f) => f.frame.event?.type === 'run.start');
-      expect(userMessages.length === 1 && starts.length === 1, 'the retries appended messages or started runs', 'one user message, one run.start', { userMessages: userMessages.length, runStarts: starts.length });
+      expect(userMessages.length === 1 && starts.length === 1, 'the retries appended messages or started runs', 'one user message, one run.start', {
+        userMessages: userMessages.length,
+        runStarts: starts.length,
+      });
     },
   }),
   verifies('R4.3', {
@@ -138,7 +189,12 @@ export const runChecks: Check[] = [
       const before = await ctx.headOf(sessionId);
       const answer = expectOk(await conn.request('chat.abort', { sessionId, runId: sent.runId }), 'chat.abort of a finished run');
       const finalStatus = (end.frame.event as { status: string }).status;
-      expect(answer.aborted === false && answer.status === finalStatus, 'aborting a finished run did not answer a clean no-op', `aborted false, status ${finalStatus}`, answer);
+      expect(
+        answer.aborted === false && answer.status === finalStatus,
+        'aborting a finished run did not answer a clean no-op',
+        `aborted false, status ${finalStatus}`,
+        answer,
+      );
       const after = await ctx.headOf(sessionId);
       expect(after.cursor === before.cursor, 'aborting a finished run appended events', `cursor ${before.cursor}`, after.cursor);
     },
@@ -165,7 +221,12 @@ export const runChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'hold', gate: 'active' }]);
       await ctl.waitForFrame(seeded.sessionId, 'run.start', (f) => f.frame.event?.type === 'run.start');
       const during = await listRow(listener, seeded.sessionId);
-      expect(during && !isTerminalSessionStatus(during.status) && during.hasActiveRun === true && during.activeRunId === runId, 'a running session is not listed as active', `non-terminal status, hasActiveRun true, activeRunId ${runId}`, during);
+      expect(
+        during && !isTerminalSessionStatus(during.status) && during.hasActiveRun === true && during.activeRunId === runId,
+        'a running session is not listed as active',
+        `non-terminal status, hasActiveRun true, activeRunId ${runId}`,
+        during,
+      );
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'active' });
       await waitRunEnd(ctl, seeded.sessionId, runId);
       await listener.waitFor<SessionsChanged>('sessions.changed', (c) => c.sessionId === seeded.sessionId && c.reason === 'run.end');

@@ -10,10 +10,25 @@ import { expectLogUnchanged, expectUsable, seededSession } from './helpers.js';
 async function expectRefusedHandshake(ctx: CheckContext, name: string, token: string | null): Promise<void> {
   const conn = ctx.connection(name, { token });
   const outcome = await conn.openExpectingRefusal();
-  if (!outcome.refused) throw new CheckFailure(`a handshake with ${token === null ? 'no token' : 'a wrong token'} was accepted`, ['connect_error UNAUTHORIZED, no hello'], outcome.hello ?? conn.packets.map((p) => p.event));
+  if (!outcome.refused)
+    throw new CheckFailure(
+      `a handshake with ${token === null ? 'no token' : 'a wrong token'} was accepted`,
+      ['connect_error UNAUTHORIZED, no hello'],
+      outcome.hello ?? conn.packets.map((p) => p.event),
+    );
   const data = outcome.refusal.data as { code?: string } | undefined;
-  expect(outcome.refusal.message === 'UNAUTHORIZED' || data?.code === 'UNAUTHORIZED', 'the refusal is not UNAUTHORIZED', 'connect_error UNAUTHORIZED', outcome.refusal);
-  expect(conn.packets.length === 0, 'a refused connection received events', 'nothing but connect_error', conn.packets.map((p) => p.event));
+  expect(
+    outcome.refusal.message === 'UNAUTHORIZED' || data?.code === 'UNAUTHORIZED',
+    'the refusal is not UNAUTHORIZED',
+    'connect_error UNAUTHORIZED',
+    outcome.refusal,
+  );
+  expect(
+    conn.packets.length === 0,
+    'a refused connection received events',
+    'nothing but connect_error',
+    conn.packets.map((p) => p.event),
+  );
 }
 
 export const securityChecks: Check[] = [
@@ -50,7 +65,12 @@ export const securityChecks: Check[] = [
     run: async (ctx) => {
       const conn = await ctx.client();
       const fresh = await joinOk(conn, { sessionId: ctx.sessionId('never') });
-      expect(fresh.joined.cursor === 0 && fresh.joined.resyncRequired, 'a never-used session does not join as an empty log', 'cursor 0, fresh snapshot', fresh.joined);
+      expect(
+        fresh.joined.cursor === 0 && fresh.joined.resyncRequired,
+        'a never-used session does not join as an empty log',
+        'cursor 0, fresh snapshot',
+        fresh.joined,
+      );
     },
   }),
   verifies('R6.1', {
@@ -69,19 +89,38 @@ export const securityChecks: Check[] = [
       const ea = expectError(a.payload, 'FORBIDDEN', 'join of a forbidden existing session');
       const eb = expectError(b.payload, 'FORBIDDEN', 'join of a forbidden unknown session');
       const scrub = (e: unknown) => JSON.stringify(e).split(existing).join('<id>').split(absent).join('<id>');
-      expect(scrub(ea) === scrub(eb), 'the refusal differs between an existing and an unknown session', 'identical refusals (apart from the id)', { existing: ea, unknown: eb });
-      expect(!JSON.stringify(ea).includes(seeded.epoch) && !JSON.stringify(ea).includes('secret'), 'the refusal leaks session data', 'no epoch or content in the refusal', ea);
+      expect(scrub(ea) === scrub(eb), 'the refusal differs between an existing and an unknown session', 'identical refusals (apart from the id)', {
+        existing: ea,
+        unknown: eb,
+      });
+      expect(
+        !JSON.stringify(ea).includes(seeded.epoch) && !JSON.stringify(ea).includes('secret'),
+        'the refusal leaks session data',
+        'no epoch or content in the refusal',
+        ea,
+      );
       const leaked = conn.packets.filter((p) => ['joined', 'replay', 'snapshot', 'session.event', 'session.tool'].includes(p.event));
-      expect(leaked.length === 0, 'a refused join still delivered session data', 'no joined, replay, snapshot or frames', leaked.map((p) => p.event));
+      expect(
+        leaked.length === 0,
+        'a refused join still delivered session data',
+        'no joined, replay, snapshot or frames',
+        leaked.map((p) => p.event),
+      );
       const sendAnswer = await conn.requestRaw('chat.send', { sessionId: existing, text: 'let me in', idempotencyKey: `intrude-${rand()}` });
       expectError(sendAnswer.payload, 'FORBIDDEN', 'chat.send to a forbidden session');
       const listed = expectOk(await conn.request('sessions.list', { limit: 1000 }), 'sessions.list');
-      expect(!listed.sessions.some((r) => r.sessionId === existing), 'sessions.list shows a forbidden session', 'the forbidden session not listed', listed.sessions.map((r) => r.sessionId));
+      expect(
+        !listed.sessions.some((r) => r.sessionId === existing),
+        'sessions.list shows a forbidden session',
+        'the forbidden session not listed',
+        listed.sessions.map((r) => r.sessionId),
+      );
       const rows = conn.packets.filter((p) => p.event === 'sessions.changed' && JSON.stringify(p.payload).includes(existing));
       expect(rows.length === 0, 'sessions.changed leaked a forbidden session', 'no sessions.changed for it', rows.length);
       const ctl = await ctx.controller();
       const head = await ctl.request('join', { sessionId: existing });
-      if (head.ok) expect(head.data.cursor === seeded.cursor, 'the refused chat.send changed the forbidden session', `cursor ${seeded.cursor}`, head.data.cursor);
+      if (head.ok)
+        expect(head.data.cursor === seeded.cursor, 'the refused chat.send changed the forbidden session', `cursor ${seeded.cursor}`, head.data.cursor);
     },
   }),
   verifies('R6.2', {
@@ -91,7 +130,12 @@ export const securityChecks: Check[] = [
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 2);
       const conn = await ctx.client('plain');
-      expect(conn.hello?.control.enabled === false, 'hello offers the control surface to a connection without its token', 'hello.control.enabled false', conn.hello?.control);
+      expect(
+        conn.hello?.control.enabled === false,
+        'hello offers the control surface to a connection without its token',
+        'hello.control.enabled false',
+        conn.hello?.control,
+      );
       const answer = await conn.requestRaw('control', { type: 'session.append', sessionId: seeded.sessionId, events: [messageEvent('intrusion')] });
       expectError(answer.payload, 'CONTROL_DISABLED', 'control without the control token');
       for (const type of ['session.trim', 'pressure.set'] as const) {
@@ -110,7 +154,12 @@ export const securityChecks: Check[] = [
       const conn = ctx.connection('wrong-control', { controlToken: `${ctx.config.controlToken ?? 'x'}-wrong` });
       const outcome = await conn.openExpectingRefusal();
       if (outcome.refused) return; // refusing the whole connection is also acceptable
-      expect(conn.hello?.control.enabled === false, 'a wrong control token enabled the control surface', 'hello.control.enabled false (or a refused handshake)', conn.hello?.control);
+      expect(
+        conn.hello?.control.enabled === false,
+        'a wrong control token enabled the control surface',
+        'hello.control.enabled false (or a refused handshake)',
+        conn.hello?.control,
+      );
       expectError((await conn.requestRaw('control', { type: 'capabilities' })).payload, 'CONTROL_DISABLED', 'control with a wrong control token');
     },
   }),
@@ -127,12 +176,36 @@ export const securityChecks: Check[] = [
       let cursor = deep;
       for (let i = 0; i < 200; i++) cursor = (cursor.n = {}) as Record<string, unknown>;
       const junk: unknown[] = [
-        null, 0, -1, 'string', [], [1, 2, 3], true, deep, { sessionId: seeded.sessionId, since: '__proto__' },
-        { sessionId: '../../etc', since: NaN }, { sessionId: seeded.sessionId, since: 1e308 }, JSON.parse('{"__proto__": {"polluted": true}}'),
-        { constructor: { prototype: { polluted: true } } }, { sessionId: 'x'.repeat(10_000) }, Buffer.from([0, 1, 2, 255]),
+        null,
+        0,
+        -1,
+        'string',
+        [],
+        [1, 2, 3],
+        true,
+        deep,
+        { sessionId: seeded.sessionId, since: '__proto__' },
+        { sessionId: '../../etc', since: NaN },
+        { sessionId: seeded.sessionId, since: 1e308 },
+        JSON.parse('{"__proto__": {"polluted": true}}'),
+        { constructor: { prototype: { polluted: true } } },
+        { sessionId: 'x'.repeat(10_000) },
+        Buffer.from([0, 1, 2, 255]),
         { sessionId: seeded.sessionId, text: '\u0000\ud800', idempotencyKey: '\n' },
       ];
-      const events = ['join', 'chat.send', 'chat.abort', 'leave', 'sessions.list', 'run.subscribe', 'control', 'diagnostics.get', 'bogus', '__proto__', 'constructor'];
+      const events = [
+        'join',
+        'chat.send',
+        'chat.abort',
+        'leave',
+        'sessions.list',
+        'run.subscribe',
+        'control',
+        'diagnostics.get',
+        'bogus',
+        '__proto__',
+        'constructor',
+      ];
       const acks: Promise<unknown>[] = [];
       for (const event of events) {
         for (const payload of junk) {
@@ -144,12 +217,22 @@ export const securityChecks: Check[] = [
       }
       const answers = await Promise.all(acks);
       const accepted = answers.filter((a) => (a as { payload: { ok?: boolean } }).payload?.ok === true);
-      expect(accepted.length === 0, `${accepted.length} malformed messages were accepted`, 'every malformed message refused', accepted.slice(0, 3).map((a) => (a as { event: string }).event));
+      expect(
+        accepted.length === 0,
+        `${accepted.length} malformed messages were accepted`,
+        'every malformed message refused',
+        accepted.slice(0, 3).map((a) => (a as { event: string }).event),
+      );
       await expectUsable(conn, 'the flood');
       const other = await ctx.client('after-flood');
       await expectUsable(other, 'the flood (new connection)');
       await expectLogUnchanged(ctx, seeded.sessionId, seeded, 'the malformed flood');
-      expect(conn.frames(seeded.sessionId).length === 0, 'the flood produced session frames', 'no new events in the session', conn.frames(seeded.sessionId).length);
+      expect(
+        conn.frames(seeded.sessionId).length === 0,
+        'the flood produced session frames',
+        'no new events in the session',
+        conn.frames(seeded.sessionId).length,
+      );
       const polluted = ({} as Record<string, unknown>).polluted;
       expect(polluted === undefined, 'prototype pollution reached the suite', 'no pollution', polluted);
     },
@@ -164,12 +247,21 @@ export const securityChecks: Check[] = [
       const before = await joinOk(reader, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
       const conn = await ctx.client('bad');
       await joinOk(conn, { sessionId: seeded.sessionId });
-      for (const bad of [{ sessionId: seeded.sessionId, text: '', idempotencyKey: 'k' }, { sessionId: seeded.sessionId, text: 'x', idempotencyKey: 'with space' }, { sessionId: seeded.sessionId, text: 5, idempotencyKey: 'k2' }]) {
+      for (const bad of [
+        { sessionId: seeded.sessionId, text: '', idempotencyKey: 'k' },
+        { sessionId: seeded.sessionId, text: 'x', idempotencyKey: 'with space' },
+        { sessionId: seeded.sessionId, text: 5, idempotencyKey: 'k2' },
+      ]) {
         expectError((await conn.requestRaw('chat.send', bad)).payload, 'INVALID_MESSAGE', `chat.send ${JSON.stringify(bad)}`);
       }
       const again = await ctx.client('reader2');
       const after = await joinOk(again, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
-      expect(JSON.stringify(after.replayed.map((f) => f.frame)) === JSON.stringify(before.replayed.map((f) => f.frame)), 'the replayed log differs after rejected input', 'an identical replay', { before: before.replayed.length, after: after.replayed.length });
+      expect(
+        JSON.stringify(after.replayed.map((f) => f.frame)) === JSON.stringify(before.replayed.map((f) => f.frame)),
+        'the replayed log differs after rejected input',
+        'an identical replay',
+        { before: before.replayed.length, after: after.replayed.length },
+      );
     },
   }),
   verifies('R7.1', {
@@ -182,7 +274,12 @@ export const securityChecks: Check[] = [
       const b = await ctx.client('b');
       const ja = await joinOk(a, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
       const jb = await joinOk(b, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
-      expect(ja.joined.epoch === jb.joined.epoch && ja.joined.cursor === 3 && jb.joined.cursor === 3, 'two connections see different logs', 'same epoch and cursor 3 for both', [ja.joined, jb.joined]);
+      expect(
+        ja.joined.epoch === jb.joined.epoch && ja.joined.cursor === 3 && jb.joined.cursor === 3,
+        'two connections see different logs',
+        'same epoch and cursor 3 for both',
+        [ja.joined, jb.joined],
+      );
       const appended = await ctx.append(seeded.sessionId, [messageEvent('shared')]);
       await a.waitForFrame(seeded.sessionId, 'the shared live event', (f) => f.frame.seq === appended.lastSeq);
       await b.waitForFrame(seeded.sessionId, 'the shared live event', (f) => f.frame.seq === appended.lastSeq);
@@ -197,8 +294,18 @@ export const securityChecks: Check[] = [
       const peer = ctx.connection('peer', { url: ctx.config.peerUrl });
       await peer.open();
       const outcome = await joinOk(peer, { sessionId: seeded.sessionId, since: 2, epoch: seeded.epoch });
-      expect(outcome.joined.resyncRequired === false && outcome.joined.epoch === seeded.epoch && outcome.joined.cursor === seeded.cursor, 'the peer node does not share the log', `same epoch, cursor ${seeded.cursor}, replay`, outcome.joined);
-      expect(JSON.stringify(outcome.replayed.map((f) => f.frame.seq)) === JSON.stringify([3, 4, 5]), 'the peer replay is incomplete', 'seqs 3, 4, 5', outcome.replayed.map((f) => f.frame.seq));
+      expect(
+        outcome.joined.resyncRequired === false && outcome.joined.epoch === seeded.epoch && outcome.joined.cursor === seeded.cursor,
+        'the peer node does not share the log',
+        `same epoch, cursor ${seeded.cursor}, replay`,
+        outcome.joined,
+      );
+      expect(
+        JSON.stringify(outcome.replayed.map((f) => f.frame.seq)) === JSON.stringify([3, 4, 5]),
+        'the peer replay is incomplete',
+        'seqs 3, 4, 5',
+        outcome.replayed.map((f) => f.frame.seq),
+      );
     },
   }),
   verifies('R7.2', {
@@ -223,7 +330,12 @@ export const securityChecks: Check[] = [
       expect(ctl.hello?.control.enabled === true, 'hello does not enable control for the control token', 'hello.control.enabled true', ctl.hello?.control);
       const listed = ctl.hello!.control.commands;
       const data = await ctx.control({ type: 'capabilities' });
-      expect(JSON.stringify([...(data.commands ?? [])].sort()) === JSON.stringify([...listed].sort()), 'capabilities and hello disagree', `commands ${JSON.stringify(listed)}`, data.commands);
+      expect(
+        JSON.stringify([...(data.commands ?? [])].sort()) === JSON.stringify([...listed].sort()),
+        'capabilities and hello disagree',
+        `commands ${JSON.stringify(listed)}`,
+        data.commands,
+      );
       const missing = ControlCommandNames.filter((c) => !listed.includes(c));
       if (missing.length > 0) ctx.note(`commands not implemented: ${missing.join(', ')}`);
     },

@@ -11,7 +11,12 @@ const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script
 
 function expectGapless(frames: readonly ObservedFrame[], after: number, epoch: string, who: string): void {
   const verdict = judgeSequence(frames, after, epoch);
-  expect(verdict.ok, `${who} did not see a gapless, duplicate-free sequence`, `every seq after ${after} exactly once in order (announced skips allowed)`, verdict.problems.slice(0, 10));
+  expect(
+    verdict.ok,
+    `${who} did not see a gapless, duplicate-free sequence`,
+    `every seq after ${after} exactly once in order (announced skips allowed)`,
+    verdict.problems.slice(0, 10),
+  );
 }
 
 function maxSeq(frames: readonly ObservedFrame[]): number {
@@ -48,12 +53,20 @@ export const streamChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 40, text: 'tok ' }, ...allToolPhases('seq')]);
       await waitRunEnd(ctl, seeded.sessionId, runId);
       await waitRunEnd(observer.conn, seeded.sessionId, runId);
-      for (const [who, conn, cursor] of [['run-scoped connection', ctl, ctlJoin.joined.cursor], ['observer', observer.conn, observer.joined.cursor]] as const) {
+      for (const [who, conn, cursor] of [
+        ['run-scoped connection', ctl, ctlJoin.joined.cursor],
+        ['observer', observer.conn, observer.joined.cursor],
+      ] as const) {
         const frames = conn.frames(seeded.sessionId);
         const chunks = frames.filter((f) => f.frame.event?.type === 'stream.chunk');
         expect(chunks.length === 40, `${who} received ${chunks.length} stream chunks`, '40 chunk frames', chunks.length);
         const bad = frames.filter((f) => typeof f.frame.seq !== 'number' || typeof f.frame.epoch !== 'string');
-        expect(bad.length === 0, `${who} received ${bad.length} frames without top-level seq/epoch`, 'seq and epoch on every frame', bad.slice(0, 3).map((f) => ({ source: f.source, frame: f.frame })));
+        expect(
+          bad.length === 0,
+          `${who} received ${bad.length} frames without top-level seq/epoch`,
+          'seq and epoch on every frame',
+          bad.slice(0, 3).map((f) => ({ source: f.source, frame: f.frame })),
+        );
         expectGapless(frames, cursor, seeded.epoch, who);
       }
       const mirrors = observer.conn.frames(seeded.sessionId).filter((f) => f.source === 'session.tool');
@@ -76,9 +89,19 @@ export const streamChecks: Check[] = [
       expectGapless(outcome.replayed, seeded.cursor, seeded.epoch, 'the replaying connection');
       for (const f of outcome.replayed) {
         const original = live.find((l) => l.frame.seq === f.frame.seq);
-        expect(!original || JSON.stringify(original.frame.event) === JSON.stringify(f.frame.event), `replayed seq ${f.frame.seq} differs from the live event`, 'the same event at the same seq', { live: original?.frame.event, replayed: f.frame.event });
+        expect(
+          !original || JSON.stringify(original.frame.event) === JSON.stringify(f.frame.event),
+          `replayed seq ${f.frame.seq} differs from the live event`,
+          'the same event at the same seq',
+          { live: original?.frame.event, replayed: f.frame.event },
+        );
       }
-      expect(outcome.replayed.some((f) => f.frame.event?.type === 'stream.chunk') || outcome.replayed.some((f) => f.frame.skipped?.reason === 'compacted'), 'the replay has neither chunks nor announced compaction', 'chunks replayed with seq, or compaction announced', outcome.replayed.length);
+      expect(
+        outcome.replayed.some((f) => f.frame.event?.type === 'stream.chunk') || outcome.replayed.some((f) => f.frame.skipped?.reason === 'compacted'),
+        'the replay has neither chunks nor announced compaction',
+        'chunks replayed with seq, or compaction announced',
+        outcome.replayed.length,
+      );
     },
   }),
   verifies('R2.5', {
@@ -92,10 +115,20 @@ export const streamChecks: Check[] = [
       await release();
       const joiner = await ctx.client('joiner');
       const outcome = await joinOk(joiner, { sessionId: seeded.sessionId, since, epoch: seeded.epoch });
-      expect(outcome.joined.resyncRequired === false, 'a join with a recent since during streaming was answered with a resync', 'resyncRequired false', outcome.joined);
+      expect(
+        outcome.joined.resyncRequired === false,
+        'a join with a recent since during streaming was answered with a resync',
+        'resyncRequired false',
+        outcome.joined,
+      );
       const end = await waitRunEnd(joiner, seeded.sessionId, runId);
       if (outcome.joined.cursor >= end.frame.seq) ctx.note('the stream finished before the join was answered; the handoff race was not exercised');
-      expect(outcome.replayed.every((f) => f.source === 'replay'), 'frames before the ack were not replay events', 'replay before ack', outcome.replayed.map((f) => f.source));
+      expect(
+        outcome.replayed.every((f) => f.source === 'replay'),
+        'frames before the ack were not replay events',
+        'replay before ack',
+        outcome.replayed.map((f) => f.source),
+      );
       expectGapless(joiner.frames(seeded.sessionId), since, seeded.epoch, 'the joining connection');
     },
   }),
@@ -111,12 +144,22 @@ export const streamChecks: Check[] = [
       const outcome = await joinOk(joiner, { sessionId: seeded.sessionId });
       expect(outcome.snapshots.length === 1, 'a fresh join did not get exactly one snapshot', 'one snapshot', outcome.snapshots.length);
       const snap = outcome.snapshots[0]!;
-      expect(snap.eventCursor === outcome.joined.cursor, 'snapshot.eventCursor differs from joined.cursor', `eventCursor ${outcome.joined.cursor}`, snap.eventCursor);
+      expect(
+        snap.eventCursor === outcome.joined.cursor,
+        'snapshot.eventCursor differs from joined.cursor',
+        `eventCursor ${outcome.joined.cursor}`,
+        snap.eventCursor,
+      );
       const endedBeforeJoin = snap.events.some((e) => e.event.type === 'run.end' && e.event.runId === runId);
       if (endedBeforeJoin) ctx.note('the stream finished before the join was answered; the handoff race was not exercised');
       else await waitRunEnd(joiner, seeded.sessionId, runId);
       const live = joiner.frames(seeded.sessionId).filter((f) => f.packetIndex > outcome.ack.index);
-      expect(outcome.replayed.length === 0, 'frames arrived between joined and the ack of a fresh join', 'only the snapshot before the ack', outcome.replayed.length);
+      expect(
+        outcome.replayed.length === 0,
+        'frames arrived between joined and the ack of a fresh join',
+        'only the snapshot before the ack',
+        outcome.replayed.length,
+      );
       expectGapless(live, snap.eventCursor, seeded.epoch, 'the fresh joiner');
     },
   }),
@@ -138,12 +181,22 @@ export const streamChecks: Check[] = [
       for (const f of seen) if (f.frame.event && isDurableEvent(f.frame.event)) durableSeqs.set(f.frame.seq, f.frame.event);
       const resumer = await ctx.client('resumer');
       const outcome = await joinOk(resumer, { sessionId: seeded.sessionId, since: seeded.cursor, epoch: seeded.epoch });
-      expect(outcome.joined.resyncRequired === false, `resuming from before the flood needs a resync (${outcome.joined.reason}): the chunks pushed durable events out`, 'resyncRequired false: durable events stay replayable', outcome.joined);
+      expect(
+        outcome.joined.resyncRequired === false,
+        `resuming from before the flood needs a resync (${outcome.joined.reason}): the chunks pushed durable events out`,
+        'resyncRequired false: durable events stay replayable',
+        outcome.joined,
+      );
       const verdict = judgeSequence(outcome.replayed, seeded.cursor, seeded.epoch);
       expect(verdict.ok, 'the replay after the flood has unannounced gaps', 'every seq replayed or announced as compacted', verdict.problems.slice(0, 10));
       const replayed = new Map(outcome.replayed.map((f) => [f.frame.seq, f.frame.event]));
       for (const [seq, event] of durableSeqs) {
-        expect(JSON.stringify(replayed.get(seq)) === JSON.stringify(event), `durable event seq ${seq} (${event.type}) is missing from the replay`, 'every durable event replayed', { seq, replayed: replayed.get(seq) ?? null });
+        expect(
+          JSON.stringify(replayed.get(seq)) === JSON.stringify(event),
+          `durable event seq ${seq} (${event.type}) is missing from the replay`,
+          'every durable event replayed',
+          { seq, replayed: replayed.get(seq) ?? null },
+        );
       }
       for (const s of verdict.skipped) {
         expect(s.reason === 'compacted', `a replay gap is announced as ${s.reason}`, 'reason compacted', s);
@@ -165,11 +218,22 @@ export const streamChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 25, text: 'part;' }]);
       await waitRunEnd(ctl, seeded.sessionId, runId);
       const frames = ctl.frames(seeded.sessionId);
-      const chunks = frames.filter((f) => f.frame.event?.type === 'stream.chunk').map((f) => f.frame.event as { streamId: string; index: number; text: string });
+      const chunks = frames
+        .filter((f) => f.frame.event?.type === 'stream.chunk')
+        .map((f) => f.frame.event as { streamId: string; index: number; text: string });
       const end = frames.find((f) => f.frame.event?.type === 'stream.end')?.frame.event as { streamId: string; chunkCount: number; text: string } | undefined;
       expect(end, 'the stream ended without a stream.end event', 'a stream.end', null);
-      const streamed = chunks.filter((c) => c.streamId === end.streamId).sort((a, b) => a.index - b.index).map((c) => c.text).join('');
-      expect(end.text === streamed && end.chunkCount === chunks.length, 'stream.end does not carry the streamed text', `text of ${chunks.length} chunks (${streamed.length} chars), chunkCount ${chunks.length}`, { chunkCount: end.chunkCount, textLength: end.text.length });
+      const streamed = chunks
+        .filter((c) => c.streamId === end.streamId)
+        .sort((a, b) => a.index - b.index)
+        .map((c) => c.text)
+        .join('');
+      expect(
+        end.text === streamed && end.chunkCount === chunks.length,
+        'stream.end does not carry the streamed text',
+        `text of ${chunks.length} chunks (${streamed.length} chars), chunkCount ${chunks.length}`,
+        { chunkCount: end.chunkCount, textLength: end.text.length },
+      );
       const response = frames.find((f) => f.frame.event?.type === 'response')?.frame.event as { text: string } | undefined;
       expect(response?.text === streamed, 'the final response differs from the streamed text', 'response.text = streamed text', response);
     },
@@ -182,24 +246,54 @@ export const streamChecks: Check[] = [
       const seeded = await seededSession(ctx, 2);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
-      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 5, text: 'abc ' }, toolStep('snap', 'start'), { type: 'hold', gate: 'snap-gate' }, toolStep('snap', 'end')]);
+      const runId = await scriptRun(ctx, seeded.sessionId, [
+        { type: 'chunks', count: 5, text: 'abc ' },
+        toolStep('snap', 'start'),
+        { type: 'hold', gate: 'snap-gate' },
+        toolStep('snap', 'end'),
+      ]);
       await ctl.waitForFrame(seeded.sessionId, 'tool start', (f) => f.frame.event?.type === 'tool' && (f.frame.event as { phase?: string }).phase === 'start');
       const joiner = await ctx.client('joiner');
       const outcome = await joinOk(joiner, { sessionId: seeded.sessionId });
       const snap = outcome.snapshots[0] as Snapshot | undefined;
       expect(snap, 'a fresh join during a run got no snapshot', 'one snapshot', outcome.snapshots.length);
-      expect(snap.eventCursor === outcome.joined.cursor && snap.epoch === outcome.joined.epoch, 'the snapshot is not at the joined position', 'eventCursor = joined.cursor, same epoch', { snap: snap.eventCursor, joined: outcome.joined });
-      expect(snap.state.hasActiveRun === true && (snap.state.status === 'running' || snap.state.status === 'queued'), 'snapshot.state does not show the active run', 'hasActiveRun true, status running', snap.state);
+      expect(
+        snap.eventCursor === outcome.joined.cursor && snap.epoch === outcome.joined.epoch,
+        'the snapshot is not at the joined position',
+        'eventCursor = joined.cursor, same epoch',
+        { snap: snap.eventCursor, joined: outcome.joined },
+      );
+      expect(
+        snap.state.hasActiveRun === true && (snap.state.status === 'running' || snap.state.status === 'queued'),
+        'snapshot.state does not show the active run',
+        'hasActiveRun true, status running',
+        snap.state,
+      );
       expect(snap.activeRun?.runId === runId, 'snapshot.activeRun is not the running run', `activeRun.runId ${runId}`, snap.activeRun);
-      expect(snap.activeRun.text.includes('abc abc abc abc abc'), 'snapshot.activeRun.text lacks the streamed text', 'the five streamed chunks', snap.activeRun.text);
+      expect(
+        snap.activeRun.text.includes('abc abc abc abc abc'),
+        'snapshot.activeRun.text lacks the streamed text',
+        'the five streamed chunks',
+        snap.activeRun.text,
+      );
       const tool = snap.activeRun.tools.find((t) => t.toolCallId === 'snap');
       expect(tool?.phase === 'start', 'snapshot.activeRun.tools lacks the started tool call', 'tool snap in phase start', snap.activeRun.tools);
       const texts = snap.messages.map((m) => m.text);
       expect(texts.includes('seed message 1') && texts.includes('seed message 2'), 'snapshot.messages lacks the conversation', 'both seed messages', texts);
-      expect(snap.events.every((e) => isDurableEvent(e.event)) && snap.events.some((e) => e.event.type === 'run.start'), 'snapshot.events is not the retained durable events', 'durable events only, including run.start', snap.events.map((e) => e.event.type));
+      expect(
+        snap.events.every((e) => isDurableEvent(e.event)) && snap.events.some((e) => e.event.type === 'run.start'),
+        'snapshot.events is not the retained durable events',
+        'durable events only, including run.start',
+        snap.events.map((e) => e.event.type),
+      );
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'snap-gate' });
       await waitRunEnd(joiner, seeded.sessionId, runId);
-      expectGapless(joiner.frames(seeded.sessionId).filter((f) => f.packetIndex > outcome.ack.index), snap.eventCursor, seeded.epoch, 'the snapshot joiner');
+      expectGapless(
+        joiner.frames(seeded.sessionId).filter((f) => f.packetIndex > outcome.ack.index),
+        snap.eventCursor,
+        seeded.epoch,
+        'the snapshot joiner',
+      );
     },
   }),
 ];

@@ -20,7 +20,11 @@ function phases(frames: readonly ObservedFrame[], prefix: string): string[] {
 }
 
 /** A session with a run-scoped control connection and one observer, a scripted run of every tool phase. */
-async function toolScenario(ctx: CheckContext, prefix: string, opts: { pressure?: boolean } = {}): Promise<{ sessionId: string; epoch: string; runId: string; ctl: Connection; observer: Connection; observerCursor: number }> {
+async function toolScenario(
+  ctx: CheckContext,
+  prefix: string,
+  opts: { pressure?: boolean } = {},
+): Promise<{ sessionId: string; epoch: string; runId: string; ctl: Connection; observer: Connection; observerCursor: number }> {
   const seeded = await seededSession(ctx, 1);
   const ctl = await ctx.controller();
   await joinOk(ctl, { sessionId: seeded.sessionId });
@@ -53,8 +57,18 @@ export const toolChecks: Check[] = [
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'rs');
       const tools = toolFrames(s.ctl.frames(s.sessionId), s.runId);
-      expect(JSON.stringify(phases(tools, 'rs')) === JSON.stringify(ALL_PHASES), 'the run-scoped connection did not get every phase in order', ALL_PHASES.join(', '), phases(tools, 'rs'));
-      expect(tools.every((f) => f.source === 'session.event'), 'run-scoped tool events arrived as mirrors', 'session.event for every phase', describeTools(tools));
+      expect(
+        JSON.stringify(phases(tools, 'rs')) === JSON.stringify(ALL_PHASES),
+        'the run-scoped connection did not get every phase in order',
+        ALL_PHASES.join(', '),
+        phases(tools, 'rs'),
+      );
+      expect(
+        tools.every((f) => f.source === 'session.event'),
+        'run-scoped tool events arrived as mirrors',
+        'session.event for every phase',
+        describeTools(tools),
+      );
     },
   }),
   verifies('R3.1', {
@@ -71,8 +85,18 @@ export const toolChecks: Check[] = [
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'sub' });
       await waitRunEnd(subscriber.conn, seeded.sessionId, runId);
       const tools = toolFrames(subscriber.conn.frames(seeded.sessionId), runId);
-      expect(JSON.stringify(phases(tools, 'sub')) === JSON.stringify(ALL_PHASES), 'the subscriber did not get every phase', ALL_PHASES.join(', '), phases(tools, 'sub'));
-      expect(tools.every((f) => f.source === 'session.event'), 'a run-subscribed connection got mirrors', 'session.event for every phase', describeTools(tools));
+      expect(
+        JSON.stringify(phases(tools, 'sub')) === JSON.stringify(ALL_PHASES),
+        'the subscriber did not get every phase',
+        ALL_PHASES.join(', '),
+        phases(tools, 'sub'),
+      );
+      expect(
+        tools.every((f) => f.source === 'session.event'),
+        'a run-subscribed connection got mirrors',
+        'session.event for every phase',
+        describeTools(tools),
+      );
     },
   }),
   verifies('R3.2', {
@@ -82,14 +106,24 @@ export const toolChecks: Check[] = [
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'mi');
       const tools = toolFrames(s.observer.frames(s.sessionId), s.runId);
-      expect(tools.every((f) => f.source === 'session.tool'), 'the observer got tool events outside session.tool', 'session.tool for every phase', describeTools(tools));
+      expect(
+        tools.every((f) => f.source === 'session.tool'),
+        'the observer got tool events outside session.tool',
+        'session.tool for every phase',
+        describeTools(tools),
+      );
       const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
       expect(verdict.ok, 'mirrors and session events together are not gapless', 'one gapless seq stream over all event names', verdict.problems);
       const got = phases(tools, 'mi');
       if (JSON.stringify(got) !== JSON.stringify(ALL_PHASES)) {
         // Real pressure may open a back-off window at any time; then only announced non-terminal suppression is acceptable.
         for (const t of TERMINAL) expect(got.includes(t), `terminal mirror ${t} never reached the observer`, ALL_PHASES.join(', '), got);
-        expect(verdict.skipped.length > 0 && verdict.skipped.every((r) => r.reason === 'suppressed'), 'mirrors are missing without being announced as suppressed', `${ALL_PHASES.join(', ')} (or announced back-off suppression)`, got);
+        expect(
+          verdict.skipped.length > 0 && verdict.skipped.every((r) => r.reason === 'suppressed'),
+          'mirrors are missing without being announced as suppressed',
+          `${ALL_PHASES.join(', ')} (or announced back-off suppression)`,
+          got,
+        );
         ctx.note('some non-terminal mirrors were suppressed by a back-off window the gateway opened itself');
       }
     },
@@ -102,9 +136,19 @@ export const toolChecks: Check[] = [
       const conn = await ctx.client();
       await openBackoff(ctx, 5_000);
       const diag = await diagnostics(conn);
-      expect(diag.pressure.backoffActive === true && diag.pressure.backoffUntil !== null, 'diagnostics do not show the back-off window', 'pressure.backoffActive true with backoffUntil', diag.pressure);
+      expect(
+        diag.pressure.backoffActive === true && diag.pressure.backoffUntil !== null,
+        'diagnostics do not show the back-off window',
+        'pressure.backoffActive true with backoffUntil',
+        diag.pressure,
+      );
       const remaining = diag.pressure.backoffUntil - diag.at;
-      expect(remaining > 0 && remaining <= 6_000, `the back-off window ends ${remaining} ms after now`, 'ends within the configured 5000 ms (plus 1 s tolerance)', diag.pressure);
+      expect(
+        remaining > 0 && remaining <= 6_000,
+        `the back-off window ends ${remaining} ms after now`,
+        'ends within the configured 5000 ms (plus 1 s tolerance)',
+        diag.pressure,
+      );
     },
   }),
   verifies('R3.4', {
@@ -114,7 +158,8 @@ export const toolChecks: Check[] = [
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'pt', { pressure: true });
       const got = phases(toolFrames(s.observer.frames(s.sessionId), s.runId), 'pt');
-      for (const t of TERMINAL) expect(got.includes(t), `terminal mirror ${t} was not delivered under back-off`, `terminal mirrors ${TERMINAL.join(', ')} delivered`, got);
+      for (const t of TERMINAL)
+        expect(got.includes(t), `terminal mirror ${t} was not delivered under back-off`, `terminal mirrors ${TERMINAL.join(', ')} delivered`, got);
       const nonTerminal = got.filter((p) => !TERMINAL.includes(p));
       expect(nonTerminal.length === 0, 'non-terminal mirrors were delivered during back-off', 'start/update mirrors suppressed', got);
     },
@@ -143,7 +188,12 @@ export const toolChecks: Check[] = [
         expect(range.reason === 'suppressed', `a back-off gap is announced as ${range.reason}`, 'reason suppressed', range);
         for (let q = range.fromSeq; q <= range.toSeq; q++) {
           const e = bySeq.get(q) as ToolEvent | undefined;
-          expect(e?.type === 'tool' && (e.phase === 'start' || e.phase === 'update'), `seq ${q} (${e?.type}:${(e as ToolEvent | undefined)?.phase}) was withheld as suppressed`, 'only start/update mirrors suppressed', range);
+          expect(
+            e?.type === 'tool' && (e.phase === 'start' || e.phase === 'update'),
+            `seq ${q} (${e?.type}:${(e as ToolEvent | undefined)?.phase}) was withheld as suppressed`,
+            'only start/update mirrors suppressed',
+            range,
+          );
         }
       }
     },
@@ -158,8 +208,18 @@ export const toolChecks: Check[] = [
       await toolScenario(ctx, 'dg', { pressure: true });
       const after = await diagnostics(probe);
       expect(after.pressure.backoffActive === true, 'diagnostics do not report the active back-off', 'pressure.backoffActive true', after.pressure);
-      expect(after.pressure.mirrorsSuppressed > before.pressure.mirrorsSuppressed, 'mirrorsSuppressed did not grow while mirrors were suppressed', `more than ${before.pressure.mirrorsSuppressed}`, after.pressure);
-      expect(after.pressure.mirrorsDelivered > before.pressure.mirrorsDelivered, 'mirrorsDelivered did not count the terminal mirrors', `more than ${before.pressure.mirrorsDelivered}`, after.pressure);
+      expect(
+        after.pressure.mirrorsSuppressed > before.pressure.mirrorsSuppressed,
+        'mirrorsSuppressed did not grow while mirrors were suppressed',
+        `more than ${before.pressure.mirrorsSuppressed}`,
+        after.pressure,
+      );
+      expect(
+        after.pressure.mirrorsDelivered > before.pressure.mirrorsDelivered,
+        'mirrorsDelivered did not count the terminal mirrors',
+        `more than ${before.pressure.mirrorsDelivered}`,
+        after.pressure,
+      );
     },
   }),
   verifies('R3.5', {

@@ -109,7 +109,13 @@ export class Connection {
         direction: 'in',
         event,
         schema: entry ? entry.payload : '(no such server event)',
-        issues: [{ path: '', message: entry ? `expected exactly one argument, got ${args.length}` : 'the protocol defines no server event of this name', keyword: 'event' }],
+        issues: [
+          {
+            path: '',
+            message: entry ? `expected exactly one argument, got ${args.length}` : 'the protocol defines no server event of this name',
+            keyword: 'event',
+          },
+        ],
         payload,
       });
     } else {
@@ -182,7 +188,11 @@ export class Connection {
             return true;
           }
           if (!opts.allowDisconnected && this.disconnectReason !== undefined) {
-            throw new CheckFailure(`the gateway closed connection ${this.name} (${this.disconnectReason}) while waiting for ${what}`, [what], `disconnect: ${this.disconnectReason}`);
+            throw new CheckFailure(
+              `the gateway closed connection ${this.name} (${this.disconnectReason}) while waiting for ${what}`,
+              [what],
+              `disconnect: ${this.disconnectReason}`,
+            );
           }
           return false;
         },
@@ -228,9 +238,11 @@ export class Connection {
   /** Connect expecting the handshake to be refused; returns what the gateway answered. */
   async openExpectingRefusal(): Promise<{ refused: true; refusal: ConnectRefusal } | { refused: false; hello: Hello | undefined }> {
     this.socket.connect();
-    const outcome = await this.waitUntil('connect_error or hello', () =>
-      this.refusal ? 'refused' : this.hello || this.packets.length > 0 ? 'accepted' : this.disconnectReason !== undefined ? 'closed' : undefined,
-    { allowDisconnected: true });
+    const outcome = await this.waitUntil(
+      'connect_error or hello',
+      () => (this.refusal ? 'refused' : this.hello || this.packets.length > 0 ? 'accepted' : this.disconnectReason !== undefined ? 'closed' : undefined),
+      { allowDisconnected: true },
+    );
     if (outcome === 'refused') return { refused: true, refusal: this.refusal! };
     return { refused: false, hello: this.hello };
   }
@@ -269,7 +281,12 @@ export class Connection {
           direction: 'ack',
           event,
           schema: known ? schema : '{ ok: false, error: WireError }',
-          issues: answer.length !== 1 ? [{ path: '', message: `acknowledgement must carry exactly one argument, got ${answer.length}`, keyword: 'ack' }] : result.ok ? [] : result.issues,
+          issues:
+            answer.length !== 1
+              ? [{ path: '', message: `acknowledgement must carry exactly one argument, got ${answer.length}`, keyword: 'ack' }]
+              : result.ok
+                ? []
+                : result.issues,
           payload,
         });
       }

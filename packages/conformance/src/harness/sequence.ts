@@ -24,7 +24,8 @@ export function judgeSequence(frames: readonly ObservedFrame[], startAfter: numb
       problems.push(`${source} frame without an integer seq (${frame.event?.type ?? 'unknown event'})`);
       continue;
     }
-    if (epoch !== undefined && frame.epoch !== epoch) problems.push(`${source} frame seq ${seq} carries epoch ${JSON.stringify(frame.epoch)}, expected ${epoch}`);
+    if (epoch !== undefined && frame.epoch !== epoch)
+      problems.push(`${source} frame seq ${seq} carries epoch ${JSON.stringify(frame.epoch)}, expected ${epoch}`);
     if (seq <= last) {
       problems.push(`${source} frame seq ${seq} arrived after seq ${last} (duplicate or reordered)`);
       continue;

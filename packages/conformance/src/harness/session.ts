@@ -21,7 +21,10 @@ export async function joinSession(conn: Connection, params: JoinParams): Promise
   const ack = await conn.requestRaw('join', params);
   const window = conn.packets.slice(start, ack.index);
   const joinedEvent = window.find((p) => p.event === 'joined' && (p.payload as Joined)?.sessionId === params.sessionId);
-  const replayed = conn.frames(params.sessionId).slice(framesBefore).filter((f) => f.packetIndex < ack.index);
+  const replayed = conn
+    .frames(params.sessionId)
+    .slice(framesBefore)
+    .filter((f) => f.packetIndex < ack.index);
   const snapshots = window.filter((p) => p.event === 'snapshot' && (p.payload as Snapshot)?.sessionId === params.sessionId).map((p) => p.payload as Snapshot);
   return { ack, result: ack.payload as JoinOutcome['result'], joinedEvent, replayed, snapshots, afterAck: ack.index + 1 };
 }

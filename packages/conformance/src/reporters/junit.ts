@@ -1,7 +1,10 @@
 import type { SuiteReport } from '../runner.js';
 
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  const escaped = text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  // XML 1.0 cannot carry these control characters at all, so they are dropped on purpose.
+  // eslint-disable-next-line no-control-regex
+  return escaped.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 
 /** JUnit XML: one testcase per check, classname = primary requirement. */
@@ -14,11 +17,21 @@ export function renderJunit(report: SuiteReport): string {
     `  <testsuite name="${xml(`${report.gateway.name} ${report.gateway.version}`)}" tests="${s.total}" failures="${failures}" errors="${s.error}" skipped="${s.skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
   ];
   for (const r of report.results) {
-    out.push(`    <testcase classname="${xml(r.requirements[0] ?? 'unknown')}" name="${xml(`${r.id}: ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`);
-    const body = [r.message ?? '', r.expected ? `expected: ${r.expected.join(' | ')}` : '', r.actual !== undefined ? `actual: ${JSON.stringify(r.actual)}` : '', ...r.wireLog].filter(Boolean).join('\n');
+    out.push(
+      `    <testcase classname="${xml(r.requirements[0] ?? 'unknown')}" name="${xml(`${r.id}: ${r.title}`)}" time="${(r.durationMs / 1000).toFixed(3)}">`,
+    );
+    const body = [
+      r.message ?? '',
+      r.expected ? `expected: ${r.expected.join(' | ')}` : '',
+      r.actual !== undefined ? `actual: ${JSON.stringify(r.actual)}` : '',
+      ...r.wireLog,
+    ]
+      .filter(Boolean)
+      .join('\n');
     if (r.verdict === 'skipped') out.push(`      <skipped message="${xml(r.message ?? '')}"/>`);
     else if (r.verdict === 'error') out.push(`      <error message="${xml(r.message?.split('\n')[0] ?? '')}">${xml(body)}</error>`);
-    else if (r.verdict !== 'passed' && r.expectedFailure === undefined) out.push(`      <failure type="${r.verdict}" message="${xml(r.message ?? '')}">${xml(body)}</failure>`);
+    else if (r.verdict !== 'passed' && r.expectedFailure === undefined)
+      out.push(`      <failure type="${r.verdict}" message="${xml(r.message ?? '')}">${xml(body)}</failure>`);
     else if (r.stale) out.push(`      <failure type="stale-expected-failure" message="listed as an expected failure but passed"/>`);
     out.push('    </testcase>');
   }

@@ -4,7 +4,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-const ICON: Record<string, string> = { passed: 'pass', failed: 'FAIL', 'not-testable': 'NOT TESTABLE', skipped: 'skipped', error: 'ERROR', flaky: 'FLAKY', none: 'no check' };
+const ICON: Record<string, string> = {
+  passed: 'pass',
+  failed: 'FAIL',
+  'not-testable': 'NOT TESTABLE',
+  skipped: 'skipped',
+  error: 'ERROR',
+  flaky: 'FLAKY',
+  none: 'no check',
+};
 
 /**
  * A report for a README. Deterministic for a given gateway and verdicts: no timings, dates, URLs
@@ -30,12 +38,19 @@ export function renderMarkdown(report: SuiteReport): string {
   ];
   for (const r of report.requirements) {
     const mine = report.results.filter((x) => x.requirements.includes(r.id));
-    const known = r.verdict !== 'passed' && mine.filter((x) => x.verdict !== 'passed' && x.verdict !== 'skipped').every((x) => x.expectedFailure !== undefined && !x.stale);
-    out.push(`| ${r.id} | ${r.level} | ${cell(r.text)} | ${r.checks.length} | ${ICON[r.verdict]}${known && r.verdict !== 'skipped' && r.verdict !== 'none' ? ' (known)' : ''} |`);
+    const known =
+      r.verdict !== 'passed' && mine.filter((x) => x.verdict !== 'passed' && x.verdict !== 'skipped').every((x) => x.expectedFailure !== undefined && !x.stale);
+    out.push(
+      `| ${r.id} | ${r.level} | ${cell(r.text)} | ${r.checks.length} | ${ICON[r.verdict]}${known && r.verdict !== 'skipped' && r.verdict !== 'none' ? ' (known)' : ''} |`,
+    );
   }
   out.push('', '## Checks', '', '| Check | Requirements | Title | Verdict |', '| --- | --- | --- | --- |');
   for (const r of report.results) {
-    const verdict = r.stale ? 'STALE expected failure' : r.expectedFailure !== undefined && r.verdict !== 'passed' ? `${ICON[r.verdict]} (expected)` : ICON[r.verdict];
+    const verdict = r.stale
+      ? 'STALE expected failure'
+      : r.expectedFailure !== undefined && r.verdict !== 'passed'
+        ? `${ICON[r.verdict]} (expected)`
+        : ICON[r.verdict];
     const why = r.verdict === 'skipped' || r.verdict === 'not-testable' ? `: ${cell(r.message ?? '')}` : '';
     out.push(`| \`${r.id}\` | ${r.requirements.join(', ')} | ${cell(r.title)} | ${verdict}${why} |`);
   }
@@ -47,7 +62,8 @@ export function renderMarkdown(report: SuiteReport): string {
   const known = report.results.filter((r) => r.expectedFailure !== undefined);
   if (known.length > 0) {
     out.push('', '## Known failures (expected-failures baseline)', '');
-    for (const r of known) out.push(`- \`${r.id}\` (${r.requirements.join(', ')}): ${r.stale ? 'now passes, the baseline is stale' : cell(r.expectedFailure || 'no reason given')}`);
+    for (const r of known)
+      out.push(`- \`${r.id}\` (${r.requirements.join(', ')}): ${r.stale ? 'now passes, the baseline is stale' : cell(r.expectedFailure || 'no reason given')}`);
   }
   out.push('');
   return out.join('\n');

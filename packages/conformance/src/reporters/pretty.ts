@@ -4,7 +4,11 @@ import type { CheckResult, SuiteReport, Verdict } from '../runner.js';
 const MARK: Record<Verdict, string> = { passed: 'PASS', failed: 'FAIL', 'not-testable': 'NOT TESTABLE', skipped: 'SKIP', error: 'ERROR', flaky: 'FLAKY' };
 
 export function progressLine(result: CheckResult, index: number, total: number): string {
-  const mark = result.stale ? 'STALE' : result.expectedFailure !== undefined && result.verdict !== 'passed' ? `${MARK[result.verdict]} (expected)` : MARK[result.verdict];
+  const mark = result.stale
+    ? 'STALE'
+    : result.expectedFailure !== undefined && result.verdict !== 'passed'
+      ? `${MARK[result.verdict]} (expected)`
+      : MARK[result.verdict];
   const level = result.level === 'SHOULD' ? ' [SHOULD]' : '';
   const extra = result.verdict === 'skipped' || result.verdict === 'not-testable' ? ` — ${result.message}` : '';
   return `[${String(index + 1).padStart(String(total).length)}/${total}] ${mark.padEnd(12)} ${result.id} (${result.requirements.join(', ')})${level} ${result.durationMs}ms${extra}`;
@@ -27,7 +31,8 @@ export function failureDetails(result: CheckResult): string {
   const gateway = result.violations.filter((v) => v.direction !== 'out');
   if (gateway.length > 0) {
     out.push(`  gateway schema violations (${gateway.length}):`);
-    for (const v of gateway.slice(0, 5)) out.push(indent([`${v.connection} ${v.direction} ${v.event} vs ${v.schema}: ${v.issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`]));
+    for (const v of gateway.slice(0, 5))
+      out.push(indent([`${v.connection} ${v.direction} ${v.event} vs ${v.schema}: ${v.issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`]));
   }
   if (result.notes.length > 0) out.push('  notes:', indent(result.notes));
   if (result.wireLog.length > 0) out.push('  wire log:', indent(result.wireLog));
@@ -36,7 +41,7 @@ export function failureDetails(result: CheckResult): string {
 
 export function renderPrettySummary(report: SuiteReport): string {
   const out: string[] = [];
-  const problems = report.results.filter((r) => r.verdict !== 'passed' && r.verdict !== 'skipped' || r.stale);
+  const problems = report.results.filter((r) => (r.verdict !== 'passed' && r.verdict !== 'skipped') || r.stale);
   if (problems.length > 0) {
     out.push('', 'Failures and problems:');
     for (const r of problems) out.push(failureDetails(r), '');

@@ -11,7 +11,10 @@ export const FORBIDDEN_PREFIX = 'private-';
 export const BASELINE_FILE = new URL('../reference-baseline.yaml', import.meta.url).pathname;
 
 /** Reference-gateway failures documented in the baseline file (check id -> reason). */
-export const referenceBaseline = parseExpectedFailures(readFileSync(BASELINE_FILE, 'utf8'), allChecks.map((c) => c.id));
+export const referenceBaseline = parseExpectedFailures(
+  readFileSync(BASELINE_FILE, 'utf8'),
+  allChecks.map((c) => c.id),
+);
 
 /**
  * A reference gateway in this process. Smaller logs than the defaults keep the flood and retention
@@ -35,5 +38,8 @@ export function runAgainst(gateway: Gateway, expectedFailures = referenceBaselin
 
 /** Checks that failed (any not-passing, non-skipped verdict), sorted. */
 export function failingIds(report: SuiteReport): string[] {
-  return report.results.filter((r) => r.verdict !== 'passed' && r.verdict !== 'skipped').map((r) => r.id).sort();
+  return report.results
+    .filter((r) => r.verdict !== 'passed' && r.verdict !== 'skipped')
+    .map((r) => r.id)
+    .sort();
 }

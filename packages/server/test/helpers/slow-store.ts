@@ -1,5 +1,14 @@
 import type { SessionEvent } from '@agent-gateway/schema';
-import { MemorySessionLog, resolveRetention, type LogEntry, type LogHead, type LogStats, type RetentionOptions, type SessionLog, type SessionLogStore } from '../../src/index.js';
+import {
+  MemorySessionLog,
+  resolveRetention,
+  type LogEntry,
+  type LogHead,
+  type LogStats,
+  type RetentionOptions,
+  type SessionLog,
+  type SessionLogStore,
+} from '../../src/index.js';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -83,7 +83,9 @@ export class Recorder {
   /** Resolves once a frame with seq >= `seq` of the session has arrived. */
   untilSeq(sessionId: string, seq: number, options: { from?: number; timeoutMs?: number } = {}): Promise<Packet> {
     return this.waitFor(
-      (p) => (p.event === 'replay' || p.event === 'session.event' || p.event === 'session.tool') && (p.args[0] as EventFrame[]).some((f) => f.sessionId === sessionId && f.seq >= seq),
+      (p) =>
+        (p.event === 'replay' || p.event === 'session.event' || p.event === 'session.tool') &&
+        (p.args[0] as EventFrame[]).some((f) => f.sessionId === sessionId && f.seq >= seq),
       { ...options, what: `${sessionId} seq ${seq}` },
     );
   }
@@ -91,7 +93,9 @@ export class Recorder {
   /** Resolves on a frame whose event matches. */
   untilEvent(sessionId: string, test: (frame: EventFrame) => boolean, options: { from?: number; timeoutMs?: number } = {}): Promise<Packet> {
     return this.waitFor(
-      (p) => (p.event === 'replay' || p.event === 'session.event' || p.event === 'session.tool') && (p.args[0] as EventFrame[]).some((f) => f.sessionId === sessionId && test(f)),
+      (p) =>
+        (p.event === 'replay' || p.event === 'session.event' || p.event === 'session.tool') &&
+        (p.args[0] as EventFrame[]).some((f) => f.sessionId === sessionId && test(f)),
       { ...options, what: `${sessionId} matching frame` },
     );
   }

@@ -182,7 +182,8 @@ client.on('tool', ({ card }) => renderToolCard(card));
 client.on('frame', ({ sessionId, seq, event }) => {
   if (sessionId !== currentSession) return;
   if (event.type === 'message' && event.role === 'user') addUserMessage(event.messageId, event.text, seq);
-  else if (event.type === 'run.start') ensureRunBubble(event.runId, { follow: true, seq: bubbles.get(event.runId)?.element.dataset.responseSeq ? undefined : seq });
+  else if (event.type === 'run.start')
+    ensureRunBubble(event.runId, { follow: true, seq: bubbles.get(event.runId)?.element.dataset.responseSeq ? undefined : seq });
   else if (event.type === 'response') {
     // The answer takes the place of its response in the log, as a snapshot would show it.
     const bubble = ensureRunBubble(event.runId, { follow: true, seq });
