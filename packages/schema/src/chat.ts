@@ -1,3 +1,4 @@
+import { MAX_CHAT_TEXT_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, RunId, SessionId } from './common.js';
 import { Result } from './errors.js';
@@ -6,10 +7,10 @@ import { RunStatus } from './events.js';
 export const ChatSendParams = Type.Object(
   {
     sessionId: SessionId,
-    text: Type.String({ minLength: 1, maxLength: 65_536 }),
+    text: Type.String({ minLength: 1, maxLength: MAX_CHAT_TEXT_LENGTH }),
     idempotencyKey: Type.String({
       minLength: 1,
-      maxLength: 128,
+      maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
       pattern: '^[\\x21-\\x7e]+$',
       description: 'Client-chosen key, reused verbatim on retries of the same message.',
     }),

@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema, type TLiteral, type TObject, type TUnion } from '@sinclair/typebox';
 
-/** Largest cursor or seq a gateway may use: integers stay exact in every JSON implementation up to here. */
-export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+import { MAX_ID_LENGTH, MAX_SEQ } from './limits.js';
+
+export { MAX_SEQ };
 
 /** Closed object: every protocol object rejects properties it does not declare. */
 export const Closed = { additionalProperties: false } as const;
@@ -10,7 +11,7 @@ export const SessionId = Type.String({
   title: 'SessionId',
   description: 'Identifier of a session: 1-128 characters, letters, digits and . _ : - (first character a letter or digit).',
   minLength: 1,
-  maxLength: 128,
+  maxLength: MAX_ID_LENGTH,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
 });
 
@@ -18,7 +19,7 @@ export const RunId = Type.String({
   title: 'RunId',
   description: 'Identifier of a run (one agent turn), unique within the gateway.',
   minLength: 1,
-  maxLength: 128,
+  maxLength: MAX_ID_LENGTH,
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
 });
 

@@ -1,3 +1,4 @@
+import { MAX_WIRE_ISSUES } from './limits.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Closed } from './common.js';
 import { ErrorCodes } from './error-codes.js';
@@ -23,7 +24,7 @@ export const VersionRange = Type.Object(
 
 export const ErrorDetails = Type.Object(
   {
-    issues: Type.Optional(Type.Array(ValidationIssue, { maxItems: 100 })),
+    issues: Type.Optional(Type.Array(ValidationIssue, { maxItems: MAX_WIRE_ISSUES })),
     event: Type.Optional(Type.String({ description: 'The event name the error answers.', maxLength: 256 })),
     supported: Type.Optional(VersionRange),
     limitBytes: Type.Optional(Type.Integer({ minimum: 0 })),

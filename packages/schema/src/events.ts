@@ -1,3 +1,4 @@
+import { MAX_EVENT_TEXT_LENGTH } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, RunId, ShortText, TaggedUnion, Timestamp } from './common.js';
 import { WireError } from './errors.js';
@@ -23,7 +24,7 @@ export const RunTrigger = Type.Union([Type.Literal('chat'), Type.Literal('heartb
 
 export const Role = Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')], { title: 'Role' });
 
-const Text = Type.String({ maxLength: 1_048_576 });
+const Text = Type.String({ maxLength: MAX_EVENT_TEXT_LENGTH });
 const JsonValue = Type.Unknown({ description: 'Any JSON value.' });
 
 export const MessageEvent = Type.Object(

@@ -1,3 +1,4 @@
+import { MAX_FRAMES_PER_BATCH } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, Cursor, Epoch, Seq, SessionId } from './common.js';
 import { SessionEvent, ToolEvent } from './events.js';
@@ -49,7 +50,7 @@ export const ToolFrame = Type.Object(
 export type ToolFrame = Static<typeof ToolFrame>;
 
 /** Socket.IO payloads carry a batch of one or more consecutive frames of one session. */
-export const MAX_FRAMES_PER_BATCH = 512;
+export { MAX_FRAMES_PER_BATCH };
 export const EventBatch = Type.Array(EventFrame, {
   title: 'EventBatch',
   description: 'One or more frames of one session in ascending seq order, delivered in a single emit.',

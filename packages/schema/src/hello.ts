@@ -19,7 +19,21 @@ export const Hello = Type.Object(
   {
     protocolVersion: Type.String({ pattern: '^[0-9]+\\.[0-9]+$' }),
     supported: VersionRange,
-    gateway: Type.Object({ name: Type.String({ maxLength: 256 }), version: Type.String({ maxLength: 64 }) }, Closed),
+    gateway: Type.Object(
+      {
+        name: Type.String({ maxLength: 256 }),
+        version: Type.String({ maxLength: 64 }),
+        instanceId: Type.Optional(
+          Type.String({
+            minLength: 1,
+            maxLength: 128,
+            description:
+              'Identity of the state this gateway serves. Session-row revisions and run ids are comparable only within one instanceId: an in-memory gateway gets a new one at every start, gateways sharing a durable store share one. A client that sees it change drops what it knew of rows and runs (since 1.1).',
+          }),
+        ),
+      },
+      Closed,
+    ),
     principal: Type.Optional(Type.String({ maxLength: 256 })),
     limits: Type.Object(
       {

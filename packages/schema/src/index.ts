@@ -1,4 +1,16 @@
-export { MAX_SEQ, SessionId, RunId, Epoch, Seq, Cursor, Timestamp, TaggedUnion } from './common.js';
+export { SessionId, RunId, Epoch, Seq, Cursor, Timestamp, TaggedUnion } from './common.js';
+export {
+  MAX_SEQ,
+  MAX_ID_LENGTH,
+  MAX_EVENT_TEXT_LENGTH,
+  MAX_CHAT_TEXT_LENGTH,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_FRAMES_PER_BATCH,
+  MAX_SNAPSHOT_MESSAGES,
+  MAX_SNAPSHOT_EVENTS,
+  MAX_ACTIVE_RUN_TOOLS,
+  MAX_WIRE_ISSUES,
+} from './limits.js';
 export { WireError, ValidationIssue, ErrorDetails, VersionRange, Result, type Ok, type Fail, type ResultOf, ProtocolErrorEvent } from './errors.js';
 export {
   PROTOCOL_VERSION,
@@ -31,7 +43,7 @@ export {
 export { ErrorCodes, type ErrorCode } from './error-codes.js';
 export { Requests, ServerEvents, type RequestEntry } from './wire-names.js';
 export { TERMINAL_TOOL_PHASES, isTerminalToolPhase, isTerminalRunStatus, isTerminalSessionStatus, isDurableEvent } from './lifecycle.js';
-export { SkippedRange, EventFrame, ToolFrame, EventBatch, ToolBatch, RetainedEvent, MAX_FRAMES_PER_BATCH } from './frames.js';
+export { SkippedRange, EventFrame, ToolFrame, EventBatch, ToolBatch, RetainedEvent } from './frames.js';
 export {
   JoinParams,
   Joined,
@@ -87,19 +99,5 @@ export {
   type ServerToClientEvents,
   type RequestHandlers,
 } from './registry.js';
-export {
-  type Validation,
-  type ValidateFunction,
-  type ValidatorTable,
-  type Validator,
-  AJV_OPTIONS,
-  MAX_REPORTED_ISSUES,
-  toIssues,
-  check,
-  formatIssues,
-  createValidate,
-  invalidMessageError,
-} from './validate.js';
-export { compileValidators } from './compile.js';
-export { validate, precompiledValidators } from './default-validate.js';
-export { findBreakingChanges, disallowedBreakingChanges, majorOf, type BreakingChange, type BreakingChangeKind, type BundleLike } from './compat.js';
+export { type Validation, type ValidateFunction, type Validator, MAX_REPORTED_ISSUES, toIssues, check, formatIssues, invalidMessageError } from './validate.js';
+export { validate, validateRequestParams, validateRequestResult, validateServerEvent } from './default-validate.js';

@@ -1,3 +1,4 @@
+import { MAX_ACTIVE_RUN_TOOLS, MAX_EVENT_TEXT_LENGTH, MAX_SNAPSHOT_EVENTS, MAX_SNAPSHOT_MESSAGES } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, Cursor, Epoch, RunId, SessionId, ShortText, Timestamp } from './common.js';
 import { Result } from './errors.js';
@@ -64,7 +65,7 @@ export const SnapshotMessage = Type.Object(
   {
     messageId: ShortText,
     role: Role,
-    text: Type.String({ maxLength: 1_048_576 }),
+    text: Type.String({ maxLength: MAX_EVENT_TEXT_LENGTH }),
     runId: Type.Optional(RunId),
     seq: Type.Integer({ minimum: 1 }),
     at: Timestamp,
@@ -89,8 +90,8 @@ export const ActiveRun = Type.Object(
     status: RunStatus,
     trigger: RunTrigger,
     startedAt: Timestamp,
-    text: Type.String({ maxLength: 1_048_576, description: 'Streamed text so far.' }),
-    tools: Type.Array(SnapshotToolCall, { maxItems: 1000 }),
+    text: Type.String({ maxLength: MAX_EVENT_TEXT_LENGTH, description: 'Streamed text so far.' }),
+    tools: Type.Array(SnapshotToolCall, { maxItems: MAX_ACTIVE_RUN_TOOLS }),
   },
   { ...Closed, title: 'ActiveRun', description: 'The run in progress when the snapshot was taken.' },
 );
@@ -112,10 +113,10 @@ export const Snapshot = Type.Object(
     eventCursor: Cursor,
     oldestCursor: Type.Integer({ minimum: 1 }),
     state: SessionState,
-    messages: Type.Array(SnapshotMessage, { maxItems: 100_000 }),
+    messages: Type.Array(SnapshotMessage, { maxItems: MAX_SNAPSHOT_MESSAGES }),
     activeRun: Type.Union([ActiveRun, Type.Null()]),
     events: Type.Array(RetainedEvent, {
-      maxItems: 100_000,
+      maxItems: MAX_SNAPSHOT_EVENTS,
       description: 'The retained durable events, ascending by seq.',
     }),
   },

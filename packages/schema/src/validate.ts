@@ -1,4 +1,5 @@
 import type { Options } from 'ajv';
+import { MAX_WIRE_ISSUES } from './limits.js';
 import { ErrorCodes, type ValidationIssue, type WireError } from './errors.js';
 import { toIssues, type Validation, type ValidateFunction } from './issues.js';
 import type { SchemaName, SchemaType } from './registry.js';
@@ -30,14 +31,13 @@ export function createValidate(table: ValidatorTable) {
 /** Wire limits of ValidationIssue and ErrorDetails.issues (see errors.ts). */
 const ISSUE_TEXT_MAX = 1024;
 const ISSUE_KEYWORD_MAX = 64;
-const WIRE_ISSUES_MAX = 100;
 
 /**
  * The wire error for a message that failed validation. Issues are clamped to the wire limits so the
  * error is always a valid WireError, whatever produced them.
  */
 export function invalidMessageError(event: string, issues: ValidationIssue[]): WireError {
-  const wireIssues = issues.slice(0, WIRE_ISSUES_MAX).map((issue) => ({
+  const wireIssues = issues.slice(0, MAX_WIRE_ISSUES).map((issue) => ({
     path: issue.path.slice(0, ISSUE_TEXT_MAX),
     message: issue.message.slice(0, ISSUE_TEXT_MAX),
     keyword: issue.keyword.slice(0, ISSUE_KEYWORD_MAX),

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL_VERSION, disallowedBreakingChanges, findBreakingChanges, type BreakingChangeKind, type BundleLike } from '../src/index.js';
+import { PROTOCOL_VERSION } from '../src/index.js';
+import { disallowedBreakingChanges, findBreakingChanges, type BreakingChangeKind, type BundleLike } from '../src/tooling.js';
 
 const packageDir = join(import.meta.dirname, '..');
 const readJson = (path: string): BundleLike => JSON.parse(readFileSync(join(packageDir, path), 'utf8')) as BundleLike;

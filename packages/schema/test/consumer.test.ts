@@ -28,7 +28,8 @@ describe('the built package', () => {
 
   it('validates with the precompiled validators when imported by package name', async () => {
     const schema = await import('@agent-gateway/schema');
-    expect(schema.precompiledValidators.JoinParams).toBeTypeOf('function');
+    const tooling = await import('@agent-gateway/schema/tooling');
+    expect(tooling.precompiledValidators.JoinParams).toBeTypeOf('function');
     expect(schema.validate('JoinParams', { sessionId: 's1', since: 3 })).toEqual({ ok: true, value: { sessionId: 's1', since: 3 } });
     const vectors = JSON.parse(readFileSync(join(packageDir, 'vectors', 'JoinParams.json'), 'utf8')) as { invalid: { data: unknown; expectPath: string }[] };
     for (const vector of vectors.invalid) {

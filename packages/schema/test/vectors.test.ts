@@ -2,17 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import {
-  AJV_OPTIONS,
-  Requests,
-  Schemas,
-  ServerEvents,
-  compileValidators,
-  createValidate,
-  invalidMessageError,
-  precompiledValidators,
-  type SchemaName,
-} from '../src/index.js';
+import { Requests, Schemas, ServerEvents, invalidMessageError, type SchemaName } from '../src/index.js';
+import { AJV_OPTIONS, compileValidators, createValidate, precompiledValidators } from '../src/tooling.js';
 
 interface Vector {
   description: string;
