@@ -12,7 +12,7 @@ const out = process.argv[2] ?? here('../REPORT.md');
 
 const gateway = spawn(
   process.execPath,
-  [serverCli, 'serve', '--port', '0', '--token', 'report-token', '--conformance-token', 'report-control', '--log-level', 'silent'],
+  [serverCli, 'serve', '--port', '0', '--token', 'report-token', '--control-token', 'report-control', '--log-level', 'silent'],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Gateway, GatewayFaults } from '@agent-gateway/server';
+import type { Gateway } from '@agent-gateway/server';
+import type { MutantName } from '@agent-gateway/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli-main.js';
 import type { SuiteReport } from '../src/runner.js';
@@ -44,7 +45,7 @@ describe('the CLI against the reference gateway running as its own process', () 
   let url: string;
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [SERVER_CLI, 'serve', '--port', '0', '--token', TOKEN, '--conformance-token', CONTROL_TOKEN, '--log-level', 'silent'], {
+    server = spawn(process.execPath, [SERVER_CLI, 'serve', '--port', '0', '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--log-level', 'silent'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     url = await new Promise<string>((resolve, reject) => {
@@ -173,7 +174,7 @@ describe('CLI configuration errors exit 2', () => {
 
 describe('the CLI names the broken requirement of a mutant gateway (exit 1)', () => {
   // The first two run the real bin as a child process, the others the same code in-process.
-  const cases: [keyof GatewayFaults, string, RegExp, typeof cli][] = [
+  const cases: [MutantName, string, RegExp, typeof cli][] = [
     ['resyncAtOldestMinusOne', 'R2.4', /FAIL +resume\.since-oldest-minus-one \(R2\.4\)/, cli],
     ['heartbeatGlobalSkipReason', 'R5.2', /FAIL +heartbeat\.busy-lane-session-busy \(R5\.2\)/, cli],
     ['omitSeqOnChunks', 'R2.1', /FAIL +frames\.seq-epoch-on-every-frame \(R2\.1\)/, cliInProcess],
@@ -181,7 +182,7 @@ describe('the CLI names the broken requirement of a mutant gateway (exit 1)', ()
   ];
   for (const [fault, requirement, line, run_] of cases) {
     it(`${fault} -> ${requirement}`, async () => {
-      const gateway: Gateway = await startReference({ [fault]: true });
+      const gateway: Gateway = await startReference(fault);
       try {
         const run = await run_(['--url', gateway.url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--grep', requirement]);
         expect(run.stdout).toMatch(line);

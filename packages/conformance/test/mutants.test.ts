@@ -1,13 +1,13 @@
-import type { GatewayFaults } from '@agent-gateway/server';
+import type { MutantName } from '@agent-gateway/server/testing';
 import { describe, expect, it } from 'vitest';
 import { failingIds, referenceBaseline, runAgainst, startReference } from './helpers/gateway.js';
 
 /**
- * One deliberately broken reference gateway per fault. For each, the exact set of checks that must
+ * One deliberately broken reference gateway per mutant (`@agent-gateway/server/testing`). For each, the exact set of checks that must
  * fail (beyond the reference baseline): the named catchers of the bug, plus checks that fail as a
  * consequence (a chunk frame without seq violates the schema in every check that streams).
  */
-const MUTANTS: Record<keyof GatewayFaults, string[]> = {
+const MUTANTS: Record<MutantName, string[]> = {
   resyncAtOldestMinusOne: ['resume.since-oldest-minus-one', 'schema.hello-valid'],
   replayNothingWhenAhead: ['resume.since-ahead'],
   partialReplayWhenTooOld: ['resume.since-oldest-minus-two'],
@@ -55,7 +55,7 @@ const MUTANTS: Record<keyof GatewayFaults, string[]> = {
 describe('broken gateways are caught by named checks', () => {
   for (const [fault, expected] of Object.entries(MUTANTS)) {
     it(`${fault} fails exactly ${expected.join(', ')}`, async () => {
-      const gateway = await startReference({ [fault]: true });
+      const gateway = await startReference(fault as MutantName);
       try {
         const report = await runAgainst(gateway);
         const failing = failingIds(report).filter((id) => !referenceBaseline.has(id));

@@ -6,6 +6,7 @@
 import type { EventFrame } from '@agent-gateway/schema';
 import { io } from 'socket.io-client';
 import { createGateway } from '../src/index.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const CONTROL = 'measure';
 const gw = await createGateway({ logger: false, controlToken: CONTROL });
@@ -28,7 +29,7 @@ const run = await ask('control', {
     { type: 'tool', toolCallId: 'c1', toolName: 'fetch', phase: 'result', output: { ok: true } },
   ],
 });
-const session = gw.core.sessions.get('flood')!;
+const session = internalsOf(gw).sessions.get('flood')!;
 for (;;) {
   const head = await session.log.head();
   const end = await session.log.read(head.cursor - 1, head.cursor);

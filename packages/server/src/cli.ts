@@ -10,7 +10,9 @@ Options:
   --max-events <n>         Events kept per session log
   --max-bytes <n>          Bytes (JSON) kept per session log
   --token <secret>         Require this handshake token
-  --conformance-token <s>  Enable the control surface for connections presenting this token
+  --control-token <s>      Enable the control surface (conformance testing) for connections
+                           presenting this token as handshake auth.controlToken
+  --conformance-token <s>  Deprecated alias of --control-token (removed in the next minor version)
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info)
   --demo                   Answer chats with the deterministic demo agent (the default agent)
   --static <dir>           Serve static files from this folder at /
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
       'max-events': { type: 'string' },
       'max-bytes': { type: 'string' },
       token: { type: 'string' },
+      'control-token': { type: 'string' },
       'conformance-token': { type: 'string' },
       'log-level': { type: 'string' },
       demo: { type: 'boolean' },
@@ -59,22 +62,27 @@ async function main(argv: string[]): Promise<number> {
   const maxEvents = integer('max-events', values['max-events'], 1);
   const maxBytes = integer('max-bytes', values['max-bytes'], 1);
   const port = integer('port', values.port, 0) ?? 8787;
+  if (values['conformance-token'] !== undefined) {
+    if (values['control-token'] !== undefined) throw new Error('--conformance-token is an alias of --control-token; give only one');
+    process.stderr.write('agent-gateway: --conformance-token is deprecated; use --control-token\n');
+  }
+  const controlToken = values['control-token'] ?? values['conformance-token'];
   if (port > 65_535) throw new Error('--port must be at most 65535');
   // Loaded only once the arguments are known good, so usage errors answer at once.
-  const [{ createGateway }, { createDemoAgent }] = await Promise.all([import('./gateway.js'), import('./demo-agent.js')]);
+  const [{ createGateway }, { createDemoAgent }] = await Promise.all([import('./gateway.js'), import('./agent/demo-agent.js')]);
   const gateway = await createGateway({
     port,
     host: values.host ?? '127.0.0.1',
     retention: { ...(maxEvents ? { maxEvents } : {}), ...(maxBytes ? { maxBytes } : {}) },
     ...(values.token ? { token: values.token } : {}),
-    ...(values['conformance-token'] ? { controlToken: values['conformance-token'] } : {}),
+    ...(controlToken ? { controlToken } : {}),
     ...(values.static ? { staticDir: values.static } : {}),
     agent: createDemoAgent(),
     logger,
   });
   process.stdout.write(`Agent Gateway listening on ${gateway.url}\n`);
-  if (values['conformance-token']) {
-    process.stdout.write('Conformance control surface enabled for connections presenting the --conformance-token value\n');
+  if (controlToken) {
+    process.stdout.write('Control surface enabled for connections presenting the --control-token value\n');
   }
   const stop = () => {
     void gateway.close().then(() => process.exit(0));

@@ -1,33 +1,32 @@
 import type { Logger } from 'pino';
-import type { Agent } from './agent.js';
-import type { AuthOptions, Principal } from './auth.js';
-import type { ControlSurface } from './control.js';
-import type { DiagnosticsHub } from './diagnostics.js';
-import type { Fanout } from './fanout.js';
-import type { RequestScope } from './ingress.js';
-import type { GatewayFaults, ResolvedRetention } from './options.js';
-import type { Outbox } from './outbox.js';
-import type { RunExecutor } from './run-executor.js';
-import type { RunRegistry } from './runs.js';
-import type { Gates } from './scripted-agent.js';
-import type { SessionRegistry } from './sessions.js';
-import type { GatewayServer, GatewaySocket } from './socket-types.js';
+import type { Agent } from './agent/agent.js';
+import type { Fanout, Outbox } from './delivery/index.js';
+import type { ResolvedRetention } from './log/index.js';
+import type { DiagnosticsHub, HeartbeatRunner, PressureMonitor } from './ops/index.js';
+import type { Joiner } from './resume/index.js';
+import type { RunLifecycle, RunRegistry } from './runs/index.js';
+import type { SessionRegistry } from './sessions/index.js';
+import type { AuthOptions, Principal } from './transport/auth.js';
+import type { ControlSurface } from './transport/control.js';
+import type { RequestScope } from './transport/ingress.js';
+import type { GatewayServer, GatewaySocket } from './transport/socket-types.js';
 
-/** The services of one gateway, shared by every connection's handlers. */
+/** The services of one gateway, composed by gateway.ts and shared by every connection's handlers. */
 export interface GatewayCore {
   io: GatewayServer;
   logger: Logger;
-  faults: GatewayFaults;
   auth: AuthOptions;
   retention: ResolvedRetention;
   maxPayloadBytes: number;
   sessions: SessionRegistry;
   runs: RunRegistry;
-  executor: RunExecutor;
+  lifecycle: RunLifecycle;
+  joiner: Joiner;
   fanout: Fanout;
   agent: Agent;
-  gates: Gates;
   control: ControlSurface;
+  pressure: PressureMonitor;
+  heartbeats: HeartbeatRunner;
   diagnostics: DiagnosticsHub;
   /** Outboxes of connected sockets, by socket id. */
   outboxes: Map<string, Outbox>;

@@ -1,26 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { MAX_FRAMES_PER_BATCH, PROTOCOL_VERSION, SUPPORTED_VERSIONS, type SessionsChanged } from '@agent-gateway/schema';
+import { PROTOCOL_VERSION } from '@agent-gateway/schema';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
-import { createHandshakeMiddleware, isAuthorized } from './auth.js';
-import { ControlSurface, registerCoreControlCommands } from './control.js';
-import type { ConnectionContext, GatewayCore } from './core.js';
-import { createDemoAgent } from './demo-agent.js';
-import { DiagnosticsHub } from './diagnostics.js';
-import { Fanout } from './fanout.js';
-import { requestHandlers } from './handlers.js';
-import { HttpRouter, healthzHandler } from './http.js';
-import { attachIngress } from './ingress.js';
-import { MemorySessionLogStore } from './memory-session-log.js';
-import { DEFAULT_DIAGNOSTICS_INTERVAL_MS, DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, resolveRetention, type GatewayOptions } from './options.js';
-import { Outbox } from './outbox.js';
-import { RunExecutor } from './run-executor.js';
-import { attachRunFeatures, type RunFeatures } from './run-features.js';
-import { RunRegistry } from './runs.js';
-import { Gates } from './scripted-agent.js';
-import type { SessionLogStore } from './session-log.js';
-import { SessionRegistry } from './sessions.js';
-import type { GatewayServer } from './socket-types.js';
+import { createDemoAgent } from './agent/index.js';
+import type { GatewayCore } from './core.js';
+import { DEFAULT_SLOW_CONSUMER_BYTES, Fanout, pressureAwareMirrorPolicy, type BatchWriter } from './delivery/index.js';
+import { MemorySessionLogStore, resolveRetention } from './log/index.js';
+import { createGatewayHeartbeats, createMetrics, createPressureMonitor, DiagnosticsHub, type HeartbeatRule, type WorkloadSnapshot } from './ops/index.js';
+import { DEFAULT_DIAGNOSTICS_INTERVAL_MS, DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, type GatewayOptions } from './options.js';
+import { Joiner, type ResumeRule } from './resume/index.js';
+import { RunLifecycle, RunRegistry, type RunEndOrder } from './runs/index.js';
+import { SessionRegistry } from './sessions/index.js';
+import {
+  acceptConnection,
+  ControlSurface,
+  createHandshakeMiddleware,
+  healthzHandler,
+  HttpRouter,
+  isAuthorized,
+  registerControlCommands,
+  type GatewayServer,
+  type RequestValidator,
+} from './transport/index.js';
 
 export const GATEWAY_NAME = 'agent-gateway-reference';
 export const GATEWAY_VERSION = '0.1.0';
@@ -32,14 +34,34 @@ export interface Gateway {
   httpServer: http.Server;
   /** Plain HTTP routes and static files (only wired when the gateway created the server). */
   http: HttpRouter;
-  /** The gateway's services, for features layered on the core (pressure, heartbeats, metrics). */
-  core: GatewayCore;
   close(): Promise<void>;
 }
 
-export interface CreateGatewayInternals {
-  /** Session log store (default: in memory). */
-  store?: SessionLogStore;
+/**
+ * The rules a gateway is built from that are not options: each has the protocol's behaviour as
+ * its default. Swapping one is how a deliberately broken gateway is built for testing a conformance
+ * suite (`@agent-gateway/server/testing`); production code has no other way to change them.
+ */
+export interface GatewayPieces {
+  resumeRule: ResumeRule;
+  heartbeatRule: HeartbeatRule;
+  validateRequest: RequestValidator;
+  runEndOrder: RunEndOrder;
+  writeBatch: BatchWriter;
+}
+
+/** The services behind each gateway, for `@agent-gateway/server/testing` to inspect. */
+const cores = new WeakMap<Gateway, GatewayCore>();
+
+export function coreOf(gateway: Gateway): GatewayCore {
+  const core = cores.get(gateway);
+  if (!core) throw new TypeError('not a gateway created by createGateway');
+  return core;
+}
+
+/** Create a gateway, listening on its own HTTP server unless `options.httpServer` is given. */
+export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  return composeGateway(options, {});
 }
 
 function createLogger(option: Logger | false | undefined): Logger {
@@ -47,14 +69,19 @@ function createLogger(option: Logger | false | undefined): Logger {
   return option ?? pino({ name: 'agent-gateway' });
 }
 
-/** Create a gateway, listening on its own HTTP server unless `options.httpServer` is given. */
-export async function createGateway(options: GatewayOptions = {}, internals: CreateGatewayInternals = {}): Promise<Gateway> {
+/** The composition root: every service of the gateway, built in dependency order. */
+export async function composeGateway(options: GatewayOptions, pieces: Partial<GatewayPieces>): Promise<Gateway> {
   const logger = createLogger(options.logger);
   const retention = resolveRetention(options.retention);
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new RangeError('maxPayloadBytes must be a positive integer');
-  const faults = { ...(options.faults ?? {}) };
   const auth = options.auth ?? {};
+  // A store passed in is the caller's to close; the in-memory default is ours.
+  const ownStore = options.store ? undefined : new MemorySessionLogStore(retention);
+  const store = options.store ?? ownStore!;
+  const instanceId = randomUUID();
+
+  // HTTP and Socket.IO.
   const router = new HttpRouter();
   router.route('GET', '/healthz', healthzHandler());
   if (options.staticDir && !options.httpServer) {
@@ -63,7 +90,6 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
   }
   const ownServer = !options.httpServer;
   const httpServer = options.httpServer ?? http.createServer(router.handle);
-
   // Socket.IO closes a connection whose packet exceeds maxHttpBufferSize; keep that well above the
   // protocol limit so an oversized message is answered with PAYLOAD_TOO_LARGE instead.
   const io: GatewayServer = new Server(httpServer, {
@@ -71,117 +97,103 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
     serveClient: false,
     cors: { origin: true },
   });
+  const outboxes: GatewayCore['outboxes'] = new Map();
 
-  const outboxes = new Map<string, Outbox>();
+  // Runs and pressure: queued work is everything the gateway still owes — turns running or waiting
+  // and frames not yet handed to Socket.IO. A saturated loop with none of it is not worth backing off for.
   const runs = new RunRegistry({ idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS });
-  const fanout = new Fanout({ isRunScoped: (runId, socketId) => runs.isScoped(runId, socketId), faults });
-  const control = new ControlSurface();
-  const gates = new Gates();
-
-  const broadcastRow = (change: SessionsChanged) => {
-    if (!auth.authorizeSession) {
-      for (const outbox of outboxes.values()) outbox.emit('sessions.changed', change);
-      return;
-    }
-    for (const outbox of outboxes.values()) {
-      const principal = outbox.socket.data.principal;
-      void isAuthorized(auth, principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
-    }
+  const workload = (): WorkloadSnapshot => {
+    const counts = runs.counts();
+    let pendingFrames = 0;
+    for (const outbox of outboxes.values()) pendingFrames += outbox.pendingFrames;
+    return { active: counts.running, waiting: counts.queued, queued: counts.running + counts.queued + pendingFrames };
   };
+  const pressure = createPressureMonitor({
+    queuedWork: workload,
+    ...(options.pressure?.backoffMs !== undefined ? { backoffMs: options.pressure.backoffMs } : {}),
+    ...(options.pressure?.sampleIntervalMs !== undefined ? { sampleIntervalMs: options.pressure.sampleIntervalMs } : {}),
+    ...(options.pressure?.delayThresholdMs !== undefined ? { delayThresholdMs: options.pressure.delayThresholdMs } : {}),
+    onBackoffChange: (active) =>
+      logger.info({ backoffActive: active, pressure: workload() }, active ? 'tool-mirror back-off opened' : 'tool-mirror back-off closed'),
+  });
 
-  // Pressure, heartbeats and metrics attach once the core exists; session and lane hooks reach them here.
-  // eslint-disable-next-line prefer-const -- assigned once the core exists (see below)
-  let runFeatures: RunFeatures | undefined;
+  // Delivery: appended events to joined sockets; mirrors follow the pressure-aware rule.
+  const fanout = new Fanout({
+    isRunScoped: (runId, socketId) => runs.isScoped(runId, socketId),
+    mirrorPolicy: pressureAwareMirrorPolicy(pressure, options.pressure?.slowConsumerBytes ?? DEFAULT_SLOW_CONSUMER_BYTES, options.mirrorRule),
+  });
+
+  // Sessions, their runs and their joins.
   const sessions = new SessionRegistry({
-    store: internals.store ?? new MemorySessionLogStore(retention),
+    store,
+    logger,
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
+    epochChanged: (session) => fanout.restartSession(session.id),
     rowChanged: (change) => {
-      broadcastRow(change);
-      if (change.reason === 'created') runFeatures?.sessionCreated(change.sessionId);
-    },
-    // A new epoch starts at seq 1: joined sockets account from 0 again and see the epoch change.
-    recreated: (session) => {
-      for (const member of fanout.members(session.id).values()) {
-        member.lastSeq = 0;
-        member.gapReason = undefined;
+      for (const outbox of outboxes.values()) {
+        if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
+        else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
       }
     },
-    laneEvents: (sessionId) => ({
-      idle: () => runFeatures?.laneIdle(sessionId),
-      failed: (turn, error) => logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
-    }),
   });
-  const executor = new RunExecutor({ sessions, runs, logger, faults });
-  const diagnostics = new DiagnosticsHub(
-    {
-      pressure: () => {
-        const counts = runs.counts();
-        return {
-          active: counts.running,
-          waiting: counts.queued,
-          queued: counts.queued,
-          eventLoopDelayMs: 0,
-          backoffActive: false,
-          backoffUntil: null,
-          mirrorsSuppressed: fanout.counters.mirrorsSuppressed,
-          mirrorsDelivered: fanout.counters.mirrorsDelivered,
-        };
-      },
-      heartbeats: () => ({ ran: 0, skippedSessionBusy: 0, skippedRequestsInFlight: 0, retriesScheduled: 0 }),
-      connections: () => outboxes.size,
-      sessions: () => sessions.size,
-    },
-    options.diagnosticsIntervalMs ?? DEFAULT_DIAGNOSTICS_INTERVAL_MS,
-  );
+  const lifecycle = new RunLifecycle({ sessions, runs, logger, ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}) });
+  const joiner = new Joiner({
+    fanout,
+    queuedRunOf: (sessionId) => runs.activeRuns(sessionId).find((r) => r.status === 'queued'),
+    ...(pieces.resumeRule ? { rule: pieces.resumeRule } : {}),
+  });
+
+  // Operations: heartbeats in session lanes, diagnostics and metrics over the same sources.
+  const sources = {
+    pressure: () => pressure.state(),
+    heartbeats: () => heartbeats.counters(),
+    connections: () => outboxes.size,
+    sessions: () => sessions.size,
+    replays: () => joiner.counters.replays,
+    resyncs: () => joiner.counters.resyncs,
+  };
+  const metrics = createMetrics(sources);
+  const heartbeats = createGatewayHeartbeats({
+    sessions,
+    lifecycle,
+    logger,
+    options: options.heartbeat,
+    recorded: (outcome) => metrics.recordHeartbeat(outcome.status, outcome.reason),
+    ...(pieces.heartbeatRule ? { rule: pieces.heartbeatRule } : {}),
+  });
+  const diagnostics = new DiagnosticsHub(sources, options.diagnosticsIntervalMs ?? DEFAULT_DIAGNOSTICS_INTERVAL_MS);
+  router.route('GET', '/metrics', (req, res) => void metrics.handle(req, res));
+  if (options.pressure?.enabled !== false) pressure.start();
 
   const core: GatewayCore = {
     io,
     logger,
-    faults,
     auth,
     retention,
     maxPayloadBytes,
     sessions,
     runs,
-    executor,
+    lifecycle,
+    joiner,
     fanout,
     agent: options.agent ?? createDemoAgent(),
-    gates,
-    control,
+    control: new ControlSurface(),
+    pressure,
+    heartbeats,
     diagnostics,
     outboxes,
   };
-  registerCoreControlCommands(control, core);
-  runFeatures = attachRunFeatures(core, options, router);
+  registerControlCommands(core.control, core);
 
+  // Connections: the handshake, then one outbox and one validated inbound side per socket.
   io.use(createHandshakeMiddleware({ auth, token: options.token, controlToken: options.controlToken }));
-  io.on('connection', (socket) => {
-    const outbox = new Outbox(socket, MAX_FRAMES_PER_BATCH);
-    outboxes.set(socket.id, outbox);
-    const { principal, controlEnabled } = socket.data;
-    logger.debug({ socketId: socket.id, principal: principal.id }, 'connected');
-    attachIngress(socket, outbox, requestHandlers, (scope): ConnectionContext => ({ core, socket, outbox, principal, controlEnabled, scope }), {
-      maxPayloadBytes,
-      logger,
-      faults,
-    });
-    socket.on('disconnect', (reason) => {
-      outbox.close();
-      outboxes.delete(socket.id);
-      fanout.removeSocket(socket.id);
-      runs.forgetSocket(socket.id);
-      diagnostics.unsubscribeSocket(socket.id);
-      logger.debug({ socketId: socket.id, reason }, 'disconnected');
-    });
-    outbox.emit('hello', {
-      protocolVersion: socket.data.protocolVersion,
-      supported: { ...SUPPORTED_VERSIONS },
-      gateway: { name: options.gatewayName ?? GATEWAY_NAME, version: GATEWAY_VERSION },
-      principal: principal.id.slice(0, 256),
-      limits: { maxPayloadBytes, maxFramesPerBatch: MAX_FRAMES_PER_BATCH, maxEvents: retention.maxEvents, maxBytes: retention.maxBytes },
-      control: { enabled: controlEnabled, commands: control.commands() },
-    });
-  });
+  io.on('connection', (socket) =>
+    acceptConnection(core, socket, {
+      gateway: { name: options.gatewayName ?? GATEWAY_NAME, version: GATEWAY_VERSION, instanceId },
+      ...(pieces.validateRequest ? { validate: pieces.validateRequest } : {}),
+      ...(pieces.writeBatch ? { writeBatch: pieces.writeBatch } : {}),
+    }),
+  );
 
   if (ownServer) {
     await new Promise<void>((resolve, reject) => {
@@ -196,16 +208,16 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
   logger.info({ url, protocolVersion: PROTOCOL_VERSION, retention }, 'gateway ready');
 
   let closed: Promise<void> | undefined;
-  return {
+  const gateway: Gateway = {
     url,
     io,
     httpServer,
     http: router,
-    core,
     close: () =>
       (closed ??= (async () => {
         diagnostics.close();
-        runFeatures?.close();
+        heartbeats.stop();
+        pressure.stop();
         runs.close();
         for (const session of sessions.all()) session.lane.abortActive(undefined, new Error('gateway closing'));
         for (const outbox of outboxes.values()) outbox.close();
@@ -217,9 +229,11 @@ export async function createGateway(options: GatewayOptions = {}, internals: Cre
           io.disconnectSockets(true);
           io.engine.close();
         }
-        await internals.store?.close?.();
+        await ownStore?.close();
       })()),
   };
+  cores.set(gateway, core);
+  return gateway;
 }
 
 function addressUrl(server: http.Server, host: string): string {

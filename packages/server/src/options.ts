@@ -1,62 +1,21 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import type { Agent } from './agent.js';
-import type { Principal, AuthOptions } from './auth.js';
-
-/**
- * Deliberate bugs a conformance suite can switch on to prove that its checks fail against a broken
- * gateway. Programmatic only: no CLI flag or environment variable turns them on.
- */
-export interface GatewayFaults {
-  /** R2.4: since == oldestCursor-1 treated as too old (snapshot). */
-  resyncAtOldestMinusOne?: boolean;
-  /** R2.4: since > cursor answered resyncRequired:false, nothing replayed. */
-  replayNothingWhenAhead?: boolean;
-  /** R2.4: since too old: replays what is retained, resyncRequired:false, no snapshot. */
-  partialReplayWhenTooOld?: boolean;
-  /** R2.1: live stream.chunk frames sent without seq. */
-  omitSeqOnChunks?: boolean;
-  /** R3.4: terminal session.tool mirrors dropped during back-off. */
-  dropTerminalMirrorsUnderPressure?: boolean;
-  /** R4.2: terminal sessions.changed broadcast before the projection is cleared. */
-  reviveActiveRunAfterTerminal?: boolean;
-  /** R5.2: heartbeat on a busy lane aborts the active run. */
-  heartbeatInterruptsBusyLane?: boolean;
-  /** R5.2: busy-lane skip reported as requests-in-flight. */
-  heartbeatGlobalSkipReason?: boolean;
-  /** R1.3: join not validated; since coerced with Number(). */
-  unvalidatedSince?: boolean;
-}
-
-export interface RetentionOptions {
-  maxEvents?: number;
-  maxBytes?: number;
-  maxNonDurableEvents?: number;
-  maxNonDurableBytes?: number;
-}
-
-export interface ResolvedRetention {
-  maxEvents: number;
-  maxBytes: number;
-  maxNonDurableEvents: number;
-  maxNonDurableBytes: number;
-}
+import type { Agent } from './agent/index.js';
+import type { MirrorRule } from './delivery/index.js';
+import type { RetentionOptions, SessionLogStore } from './log/index.js';
+import type { HeartbeatOptions } from './ops/index.js';
+import type { AuthOptions } from './transport/auth.js';
 
 export interface PressureOptions {
+  /** Length of a back-off window, extended while pressure lasts (default 60 s). */
   backoffMs?: number;
+  /** How often event-loop delay is sampled (default 1 s). */
   sampleIntervalMs?: number;
+  /** p99 event-loop delay above which the loop counts as saturated (default 200 ms). */
   delayThresholdMs?: number;
   enabled?: boolean;
   /** Outgoing bytes buffered for a socket above which it is a slow consumer (non-terminal mirrors dropped). */
   slowConsumerBytes?: number;
-}
-
-export interface HeartbeatOptions {
-  intervalMs?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  maxInFlight?: number;
-  enabled?: boolean;
 }
 
 export interface GatewayOptions {
@@ -67,10 +26,12 @@ export interface GatewayOptions {
   /** Attach to an existing HTTP server instead of creating one; the caller listens and routes. */
   httpServer?: http.Server;
   retention?: RetentionOptions;
+  /** Where session logs live (default: in this process's memory). */
+  store?: SessionLogStore;
   auth?: AuthOptions;
   /** Simple shared-token verifier: a connection must present this token. */
   token?: string;
-  /** Enables the control surface for connections presenting this token. Off when absent. */
+  /** Enables the control surface for connections presenting this token (handshake `controlToken`). Off when absent. */
   controlToken?: string;
   /** The agent that answers chat.send. Default: the deterministic demo agent. */
   agent?: Agent;
@@ -79,37 +40,18 @@ export interface GatewayOptions {
   /** Serve static files from this folder at `/` (skipped when it does not exist). */
   staticDir?: string;
   pressure?: PressureOptions;
+  /** Which session.tool mirrors may be withheld (default: the protocol's rule, `decideMirror`). */
+  mirrorRule?: MirrorRule;
   heartbeat?: HeartbeatOptions;
   /** How long a chat.send idempotency key maps to its run (default 10 minutes). */
   idempotencyWindowMs?: number;
   /** Period of the `diagnostics` event for subscribers. */
   diagnosticsIntervalMs?: number;
   logger?: Logger | false;
-  faults?: GatewayFaults;
-  /** Name and version announced in `hello`. */
+  /** Name announced in `hello`. */
   gatewayName?: string;
 }
 
-/** Retention defaults: see the package README for why these figures. */
-export const DEFAULT_MAX_EVENTS = 10_000;
-export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 export const DEFAULT_DIAGNOSTICS_INTERVAL_MS = 5_000;
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-/** Non-durable events share a quarter of each bound unless configured (semantics: Retention). */
-export function resolveRetention(options: RetentionOptions | undefined): ResolvedRetention {
-  const maxEvents = positiveInteger(options?.maxEvents, DEFAULT_MAX_EVENTS, 'retention.maxEvents');
-  const maxBytes = positiveInteger(options?.maxBytes, DEFAULT_MAX_BYTES, 'retention.maxBytes');
-  const maxNonDurableEvents = positiveInteger(options?.maxNonDurableEvents, Math.max(1, Math.floor(maxEvents / 4)), 'retention.maxNonDurableEvents');
-  const maxNonDurableBytes = positiveInteger(options?.maxNonDurableBytes, Math.max(1, Math.floor(maxBytes / 4)), 'retention.maxNonDurableBytes');
-  return { maxEvents, maxBytes, maxNonDurableEvents, maxNonDurableBytes };
-}
-
-export type { Principal };

@@ -94,7 +94,7 @@ describe('active-run projection and the terminal sessions.changed', () => {
   }, 60_000);
 
   it('fault reviveActiveRunAfterTerminal is caught by the same race', async () => {
-    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, faults: { reviveActiveRunAfterTerminal: true } });
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } }, 'reviveActiveRunAfterTerminal');
     const driver = await h.client(gw, { controlToken: 'ctl' });
     const watcher = await h.client(gw);
     await driver.request('control', { type: 'cleanup.delay', ms: 250 });
@@ -104,7 +104,7 @@ describe('active-run projection and the terminal sessions.changed', () => {
   }, 60_000);
 
   it('fault reviveActiveRunAfterTerminal still lets cleanup clear the row in the end', async () => {
-    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, faults: { reviveActiveRunAfterTerminal: true } });
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } }, 'reviveActiveRunAfterTerminal');
     const driver = await h.client(gw, { controlToken: 'ctl' });
     await driver.request('control', { type: 'cleanup.delay', ms: 0 });
     const script = await driver.request('control', { type: 'run.script', sessionId: 'stale', steps: [] });

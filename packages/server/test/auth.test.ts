@@ -2,6 +2,7 @@ import type { Hello, WireError } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { messages } from './helpers/events.js';
 import { createHarness } from './helpers/wire.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const h = createHarness();
 afterEach(() => h.closeAll());
@@ -34,7 +35,7 @@ describe('authentication and authorisation (R6.1)', () => {
     const missing = (await bob.request('join', { sessionId: 'carol-missing' })) as { ok: false; error: WireError };
     expect(existing).toEqual(missing);
     expect(existing.error.code).toBe('FORBIDDEN');
-    expect(gw.core.sessions.get('carol-missing')).toBeUndefined();
+    expect(internalsOf(gw).sessions.get('carol-missing')).toBeUndefined();
     expect(await bob.request('chat.send', { sessionId: 'carol-exists', text: 'hi', idempotencyKey: 'k' })).toEqual(existing);
     expect(await bob.request('chat.abort', { sessionId: 'carol-exists', runId: 'r1' })).toEqual(existing);
     expect(await bob.request('run.subscribe', { sessionId: 'carol-exists', runId: 'r1' })).toEqual(existing);
@@ -56,7 +57,7 @@ describe('control surface guard (R6.2, R8.1)', () => {
     expect((c.rec.packets[0]!.args[0] as Hello).control.enabled).toBe(false);
     const result = await c.request('control', { type: 'session.append', sessionId: 's', events: messages(1) });
     expect(result).toMatchObject({ ok: false, error: { code: 'CONTROL_DISABLED' } });
-    expect(gw.core.sessions.get('s')).toBeUndefined();
+    expect(internalsOf(gw).sessions.get('s')).toBeUndefined();
   });
 
   it('needs its own token when enabled', async () => {

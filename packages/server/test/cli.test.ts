@@ -69,14 +69,22 @@ describe.skipIf(!existsSync(CLI))('agent-gateway serve (scripted client against 
     expect(all).toEqual(expect.arrayContaining(['message', 'run.start', 'stream.chunk', 'tool', 'stream.end', 'response', 'run.end']));
   });
 
-  it('enables the control surface only with --conformance-token and enforces --token', async () => {
-    const url = await startCli(['serve', '--port', '0', '--token', 'tok', '--conformance-token', 'ctl', '--max-events', '500', '--log-level', 'silent']);
+  it('enables the control surface only with --control-token and enforces --token', async () => {
+    const url = await startCli(['serve', '--port', '0', '--token', 'tok', '--control-token', 'ctl', '--max-events', '500', '--log-level', 'silent']);
     const refused = await h.refused(url, {});
     expect(refused.message).toBe('UNAUTHORIZED');
     const c = await h.client(url, { token: 'tok', controlToken: 'ctl' });
     const hello = c.rec.packets[0]!.args[0] as { limits: { maxEvents: number }; control: { enabled: boolean } };
     expect(hello.limits.maxEvents).toBe(500);
     expect(hello.control.enabled).toBe(true);
+    const plain = await h.client(url, { token: 'tok' });
+    expect((plain.rec.packets[0]!.args[0] as { control: { enabled: boolean } }).control.enabled).toBe(false);
+  });
+
+  it('still accepts the deprecated --conformance-token alias', async () => {
+    const url = await startCli(['serve', '--port', '0', '--conformance-token', 'ctl', '--log-level', 'silent']);
+    const c = await h.client(url, { controlToken: 'ctl' });
+    expect((c.rec.packets[0]!.args[0] as { control: { enabled: boolean } }).control.enabled).toBe(true);
   });
 
   it('rejects bad arguments with a usage error', async () => {

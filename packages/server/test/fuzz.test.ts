@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { Gateway } from '../src/index.js';
 import { messages } from './helpers/events.js';
 import { createHarness } from './helpers/wire.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const h = createHarness();
 afterEach(() => h.closeAll());
@@ -67,7 +68,7 @@ const malformed = fc.oneof(
 
 async function logsOf(gw: Gateway) {
   const out: Record<string, unknown> = {};
-  for (const session of gw.core.sessions.all()) {
+  for (const session of internalsOf(gw).sessions.all()) {
     const head = await session.log.head();
     out[session.id] = { head, events: await session.log.read(0, head.cursor) };
   }
@@ -80,7 +81,7 @@ describe('bad-input fuzzing (R1.2, R1.6, R6.3)', () => {
     const admin = await h.client(gw, { controlToken: CONTROL });
     await admin.request('control', { type: 'session.append', sessionId: 'fz', events: messages(10) });
     const before = await logsOf(gw);
-    const sessionsBefore = gw.core.sessions.size;
+    const sessionsBefore = internalsOf(gw).sessions.size;
     const fuzzers = await Promise.all([h.client(gw), h.client(gw), h.client(gw, { controlToken: 'wrong' })]);
     const samples = fc.sample(malformed, { numRuns: 3000, seed: 42 });
     const heapBefore = process.memoryUsage().heapUsed;
@@ -116,7 +117,7 @@ describe('bad-input fuzzing (R1.2, R1.6, R6.3)', () => {
       expect((await c.request('sessions.list', {})).ok).toBe(true);
     }
     expect(await logsOf(gw)).toEqual(before);
-    expect(gw.core.sessions.size).toBe(sessionsBefore);
+    expect(internalsOf(gw).sessions.size).toBe(sessionsBefore);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     expect(heapGrowth).toBeLessThan(100 * 1024 * 1024);
     // Still fully working: a fresh client can join and resume.
@@ -158,6 +159,6 @@ describe('raw Socket.IO packets no client library would send', () => {
     expect(received.find((r) => r.startsWith('432'))).toContain('UNKNOWN_EVENT');
     ws.close();
     expect((await probe.request('sessions.list', {})).ok).toBe(true);
-    expect(gw.core.sessions.size).toBe(0);
+    expect(internalsOf(gw).sessions.size).toBe(0);
   });
 });

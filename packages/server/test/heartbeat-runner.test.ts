@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHeartbeatRunner, type HeartbeatLane, type HeartbeatOutcome, type HeartbeatRunner, type QueuedSystemEvent } from '../src/heartbeat-runner.js';
+import { createHeartbeatRunner, type HeartbeatLane, type HeartbeatOutcome, type HeartbeatRunner, type QueuedSystemEvent } from '../src/ops/heartbeat-runner.js';
+import { mutants } from '../src/testing/index.js';
 
 class FakeLane implements HeartbeatLane {
   busy = new Set<string>();
@@ -157,8 +158,8 @@ describe('heartbeat runner', () => {
     expect(r.counters()).toMatchObject({ skippedRequestsInFlight: 1 });
   });
 
-  it('fault heartbeatInterruptsBusyLane aborts the active run and consumes the queue', async () => {
-    const r = make({ intervalMs: 0, faults: { heartbeatInterruptsBusyLane: true } });
+  it('the heartbeatInterruptsBusyLane rule aborts the active run and consumes the queue', async () => {
+    const r = make({ intervalMs: 0, rule: mutants.heartbeatInterruptsBusyLane.pieces.heartbeatRule });
     lane.busy.add('s');
     r.enqueueSystemEvent('s', { kind: 'k', text: 'x' });
     await vi.advanceTimersByTimeAsync(0);
@@ -166,8 +167,8 @@ describe('heartbeat runner', () => {
     expect(of('s').map((o) => o.status)).toEqual(['ran']);
   });
 
-  it('fault heartbeatGlobalSkipReason reports a busy lane as requests-in-flight', async () => {
-    const r = make({ intervalMs: 0, faults: { heartbeatGlobalSkipReason: true } });
+  it('the heartbeatGlobalSkipReason rule reports a busy lane as requests-in-flight', async () => {
+    const r = make({ intervalMs: 0, rule: mutants.heartbeatGlobalSkipReason.pieces.heartbeatRule });
     lane.busy.add('s');
     const outcome = await r.trigger('s');
     expect(outcome).toMatchObject({ status: 'skipped', reason: 'requests-in-flight' });

@@ -1,6 +1,7 @@
 import type { EventFrame, HeartbeatEvent } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Client } from './helpers/wire.js';
+import type { MutantName } from '../src/testing/index.js';
 
 /*
  * Ten sessions: one streams a run that holds in the middle, nine are idle. Real timers, real
@@ -19,12 +20,14 @@ describe('heartbeats on busy lanes', () => {
   const h = createHarness();
   afterEach(() => h.closeAll());
 
-  const scenario = async (faults: Record<string, boolean> = {}) => {
-    const gw = await h.start({
-      controlToken: 'ctl',
-      heartbeat: { intervalMs: INTERVAL_MS, retryBaseMs: RETRY_BASE_MS, retryMaxMs: RETRY_MAX_MS },
-      faults,
-    });
+  const scenario = async (mutant?: MutantName) => {
+    const gw = await h.start(
+      {
+        controlToken: 'ctl',
+        heartbeat: { intervalMs: INTERVAL_MS, retryBaseMs: RETRY_BASE_MS, retryMaxMs: RETRY_MAX_MS },
+      },
+      mutant,
+    );
     const c: Client = await h.client(gw, { controlToken: 'ctl' });
     const ids = Array.from({ length: 10 }, (_, i) => `hb-${i}`);
     const busy = ids[0]!;
@@ -116,13 +119,13 @@ describe('heartbeats on busy lanes', () => {
   }, 60_000);
 
   it('fault heartbeatInterruptsBusyLane aborts the streaming run', async () => {
-    const { runEnd } = await scenario({ heartbeatInterruptsBusyLane: true });
+    const { runEnd } = await scenario('heartbeatInterruptsBusyLane');
     const frame = (runEnd.args[0] as EventFrame[]).find((f) => f.event.type === 'run.end')!;
     expect(frame.event).toMatchObject({ status: 'aborted' });
   }, 60_000);
 
   it('fault heartbeatGlobalSkipReason reports the busy lane as requests-in-flight', async () => {
-    const { c, busy } = await scenario({ heartbeatGlobalSkipReason: true });
+    const { c, busy } = await scenario('heartbeatGlobalSkipReason');
     const skips = heartbeats(c.rec.frames(busy)).filter((e) => e.status === 'skipped');
     expect(skips.length).toBeGreaterThan(0);
     expect(skips.every((e) => e.reason === 'requests-in-flight')).toBe(true);

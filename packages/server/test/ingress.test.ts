@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/index.js';
 import { messages } from './helpers/events.js';
 import { createHarness, type Client } from './helpers/wire.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const h = createHarness();
 afterEach(() => h.closeAll());
@@ -18,7 +19,7 @@ async function setup(options: Parameters<typeof h.start>[0] = {}) {
 
 /** The log of a session as a fresh snapshot sees it. */
 async function logState(gw: Gateway, sessionId = 's') {
-  const session = gw.core.sessions.get(sessionId);
+  const session = internalsOf(gw).sessions.get(sessionId);
   if (!session) return undefined;
   const head = await session.log.head();
   return { head, events: await session.log.read(0, head.cursor) };
@@ -48,7 +49,7 @@ describe('ingress validation (R1.2, R1.3, R1.5)', () => {
     expect(result.error.details?.issues?.[0]?.path).toBe('/since');
     expect(c.rec.packets.map((p) => p.event)).toEqual(['hello']);
     expect(await logState(gw)).toEqual(before);
-    expect(gw.core.fanout.isMember('s', c.socket.id!)).toBe(false);
+    expect(internalsOf(gw).fanout.isMember('s', c.socket.id!)).toBe(false);
     await expectUsable(c);
   });
 
@@ -61,7 +62,7 @@ describe('ingress validation (R1.2, R1.3, R1.5)', () => {
     expect(missing.error).toMatchObject({ code: 'INVALID_MESSAGE', details: { issues: [{ path: '/idempotencyKey' }] } });
     const badId = (await c.rawRequest('join', { sessionId: '../etc' })) as { ok: false; error: WireError };
     expect(badId.error.details?.issues?.[0]?.path).toBe('/sessionId');
-    expect(gw.core.sessions.get('../etc')).toBeUndefined();
+    expect(internalsOf(gw).sessions.get('../etc')).toBeUndefined();
     await expectUsable(c);
   });
 
@@ -145,7 +146,7 @@ describe('protocol version negotiation (R1.4)', () => {
     const c = await h.client(gw);
     const result = await c.request('join', { sessionId: 'v', protocolVersion: '0.9' });
     expect(result).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0', max: '1.0' } } } });
-    expect(gw.core.sessions.get('v')).toBeUndefined();
+    expect(internalsOf(gw).sessions.get('v')).toBeUndefined();
   });
 
   it('refuses a malformed handshake auth object', async () => {

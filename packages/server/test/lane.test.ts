@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { delay, Lane, Outbox, SerialQueue, type LaneTurn } from '../src/index.js';
+import { delay } from '../src/index.js';
+import { Outbox } from '../src/delivery/index.js';
+import { Lane, type LaneTurn } from '../src/runs/index.js';
+import { SerialQueue } from '../src/sessions/index.js';
 import { createHarness } from './helpers/wire.js';
 
 const h = createHarness();

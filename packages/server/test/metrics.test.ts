@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validate, type PressureState } from '@agent-gateway/schema';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics } from '../src/ops/metrics.js';
+import { DiagnosticsHub } from '../src/ops/diagnostics.js';
 
 const pressure: PressureState = {
   active: 1,
@@ -24,25 +25,24 @@ describe('metrics', () => {
 
   const make = () => {
     const counts = { replays: 0, resyncs: 0 };
-    const metrics = createMetrics(
-      {
-        pressure: () => pressure,
-        heartbeats: () => ({ ran: 4, skippedSessionBusy: 2, skippedRequestsInFlight: 1, retriesScheduled: 3 }),
-        connections: () => 5,
-        sessions: () => 6,
-        replays: () => counts.replays,
-        resyncs: () => counts.resyncs,
-      },
-      () => 1_234,
-    );
-    return Object.assign(metrics, { counts });
+    const sources = {
+      pressure: () => pressure,
+      heartbeats: () => ({ ran: 4, skippedSessionBusy: 2, skippedRequestsInFlight: 1, retriesScheduled: 3 }),
+      connections: () => 5,
+      sessions: () => 6,
+      replays: () => counts.replays,
+      resyncs: () => counts.resyncs,
+    };
+    const metrics = createMetrics(sources);
+    const hub = new DiagnosticsHub(sources, 1_000, () => 1_234);
+    return Object.assign(metrics, { counts, hub });
   };
 
   it('produces a schema-valid Diagnostics object', () => {
     const metrics = make();
     metrics.counts.replays = 1;
     metrics.counts.resyncs = 2;
-    const diagnostics = metrics.diagnostics();
+    const diagnostics = metrics.hub.build();
     const checked = validate('Diagnostics', diagnostics);
     expect(checked.ok).toBe(true);
     expect(diagnostics).toMatchObject({ at: 1_234, connections: 5, sessions: 6, replays: 1, resyncs: 2, pressure });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ToolPhase } from '@agent-gateway/schema';
-import { decideMirror, type MirrorPolicyContext } from '../src/mirror-policy.js';
+import { decideMirror, type MirrorRuleContext } from '../src/delivery/index.js';
+import { mutants } from '../src/testing/index.js';
 
-const base: MirrorPolicyContext = { phase: 'start', runScoped: false, backoffActive: false, bufferedBytes: 0, slowConsumerBytes: 1_000 };
+const base: MirrorRuleContext = { phase: 'start', runScoped: false, backoffActive: false, bufferedBytes: 0, slowConsumerBytes: 1_000 };
 const phases: ToolPhase[] = ['start', 'update', 'end', 'error', 'result'];
 const terminal = new Set<ToolPhase>(['end', 'error', 'result']);
 
@@ -24,10 +25,10 @@ describe('mirror policy', () => {
     for (const phase of phases) expect(decideMirror({ ...base, phase, runScoped: true, backoffActive: true, bufferedBytes: 1e9 })).toBe('deliver');
   });
 
-  it('drops terminal mirrors under pressure with the fault on', () => {
-    const faults = { dropTerminalMirrorsUnderPressure: true };
-    expect(decideMirror({ ...base, phase: 'end', backoffActive: true, faults })).toBe('suppress');
-    expect(decideMirror({ ...base, phase: 'end', backoffActive: false, faults })).toBe('deliver');
-    expect(decideMirror({ ...base, phase: 'end', backoffActive: true, runScoped: true, faults })).toBe('deliver');
+  it('the dropTerminalMirrorsUnderPressure rule drops terminal mirrors during back-off only', () => {
+    const broken = mutants.dropTerminalMirrorsUnderPressure.options.mirrorRule;
+    expect(broken({ ...base, phase: 'end', backoffActive: true })).toBe('suppress');
+    expect(broken({ ...base, phase: 'end', backoffActive: false })).toBe('deliver');
+    expect(broken({ ...base, phase: 'end', backoffActive: true, runScoped: true })).toBe('deliver');
   });
 });

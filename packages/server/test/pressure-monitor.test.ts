@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPressureMonitor, type PressureMonitor, type WorkloadSnapshot } from '../src/pressure-monitor.js';
+import { createPressureMonitor, type PressureMonitor, type WorkloadSnapshot } from '../src/ops/pressure-monitor.js';
 
 describe('pressure monitor', () => {
   let monitor: PressureMonitor | undefined;

@@ -2,6 +2,7 @@ import type { EventFrame, ScriptStep, ToolEvent } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertGapless, createHarness, type Client } from './helpers/wire.js';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
+import type { MutantName } from '../src/testing/index.js';
 
 /*
  * The gateway runs in a child process and the test really saturates its event loop with a busy
@@ -37,15 +38,17 @@ describe('tool mirrors under real event-loop pressure', () => {
     gateway = undefined;
   });
 
-  const run = async (faults: Record<string, boolean> = {}) => {
-    gateway = await startGatewayProcess({
-      controlToken: 'ctl',
-      // A threshold well above scheduling noise on a shared machine: only the deliberate stall counts.
-      pressure: { sampleIntervalMs: 50, delayThresholdMs: 300, backoffMs: 2_000 },
-      heartbeat: { enabled: false },
-      diagnosticsIntervalMs: 100,
-      faults,
-    });
+  const run = async (mutant?: MutantName) => {
+    gateway = await startGatewayProcess(
+      {
+        controlToken: 'ctl',
+        // A threshold well above scheduling noise on a shared machine: only the deliberate stall counts.
+        pressure: { sampleIntervalMs: 50, delayThresholdMs: 300, backoffMs: 2_000 },
+        heartbeat: { enabled: false },
+        diagnosticsIntervalMs: 100,
+      },
+      mutant,
+    );
     const driver: Client = await h.client(gateway.url, { controlToken: 'ctl' });
     const mirror: Client = await h.client(gateway.url);
     const sessionId = 'pressure-1';
@@ -137,7 +140,7 @@ describe('tool mirrors under real event-loop pressure', () => {
   }, 60_000);
 
   it('fault dropTerminalMirrorsUnderPressure loses terminal phases at the mirror client', async () => {
-    const { mirror, sessionId, PHASE } = await run({ dropTerminalMirrorsUnderPressure: true });
+    const { mirror, sessionId, PHASE } = await run('dropTerminalMirrorsUnderPressure');
     const mirrors = toolFrames(mirror.rec.frames(sessionId));
     const duringTerminals = mirrors.filter((f) => f.event.toolCallId.startsWith('during-') && isTerminal(f.event)).length;
     expect(duringTerminals).toBeLessThan(PHASE.during);

@@ -2,6 +2,7 @@ import type { EventFrame, Joined, SessionEvent } from '@agent-gateway/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertGapless, createHarness, type Client, type Packet } from './helpers/wire.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const CONTROL = 'control-secret';
 const SESSION = 'prop';
@@ -90,7 +91,7 @@ describe('random interleavings of appends, trims, disconnects and joins (R2.4, R
             if (a.kind === 'append') {
               await admin.request('control', { type: 'session.append', sessionId: SESSION, events: events(a.count, a.chunks, tag++) });
             } else if (a.kind === 'trim') {
-              const head = await gw.core.sessions.get(SESSION)!.log.head();
+              const head = await internalsOf(gw).sessions.get(SESSION)!.log.head();
               await admin.request('control', { type: 'session.trim', sessionId: SESSION, oldestCursor: head.oldestCursor + a.by });
             } else if (a.kind === 'disconnect') {
               const lc = clients[a.client]!;

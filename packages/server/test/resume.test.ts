@@ -1,6 +1,7 @@
 import type { EventFrame, Joined, Snapshot } from '@agent-gateway/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decideResume, type Gateway } from '../src/index.js';
+import type { Gateway } from '../src/index.js';
+import { decideResume } from '../src/resume/index.js';
 import { messages } from './helpers/events.js';
 import { assertGapless, createHarness, type Client } from './helpers/wire.js';
 

@@ -1,7 +1,9 @@
 import type { EventFrame, SessionsChanged } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDemoAgent, RunRegistry, type Agent } from '../src/index.js';
+import { createDemoAgent, type Agent } from '../src/index.js';
+import { RunRegistry } from '../src/runs/index.js';
 import { createHarness } from './helpers/wire.js';
+import { internalsOf } from '../src/testing/index.js';
 
 const h = createHarness();
 afterEach(async () => {
@@ -55,9 +57,9 @@ describe('chat.send and the idempotency guard (R4.3)', () => {
     vi.useFakeTimers();
     const runs = new RunRegistry({ idempotencyWindowMs: 60_000 });
     const cleaned: string[] = [];
-    runs.onCleanup((run) => cleaned.push(run.runId));
     runs.cleanupDelayMs = 5_000;
     const { run } = runs.create({ sessionId: 's', trigger: 'chat', idempotencyKey: 'k', scopedSocketId: 'sock' });
+    runs.afterCleanup(run, () => cleaned.push(run.runId));
     runs.markRunning(run);
     runs.finish(run, 'completed');
     expect(run.status).toBe('completed');
@@ -214,7 +216,7 @@ describe('sessions.list and sessions.changed (R4.1, R4.2)', () => {
 describe('mirror routing and the pluggable mirror policy (R2.1, R3.2)', () => {
   it('suppressed mirrors are announced as skipped on the next frame, never silent', async () => {
     const gw = await h.start({ controlToken: CONTROL });
-    gw.core.fanout.setMirrorPolicy((ctx) => (ctx.terminal ? 'deliver' : 'suppress'));
+    internalsOf(gw).fanout.setMirrorPolicy((ctx) => (ctx.terminal ? 'deliver' : 'suppress'));
     const admin = await h.client(gw, { controlToken: CONTROL });
     const watcher = await h.client(gw);
     await watcher.request('join', { sessionId: 'mirror' });
@@ -236,6 +238,6 @@ describe('mirror routing and the pluggable mirror policy (R2.1, R3.2)', () => {
       event: { phase: 'result' },
       skipped: { fromSeq: tools[0]!.seq - 2, toSeq: tools[0]!.seq - 1, reason: 'suppressed' },
     });
-    expect(gw.core.fanout.counters.mirrorsSuppressed).toBe(2);
+    expect(internalsOf(gw).fanout.counters.mirrorsSuppressed).toBe(2);
   });
 });

@@ -31,7 +31,7 @@ describe('replay -> live handoff while a session streams (R2.5)', () => {
     ['the in-memory log', undefined, longStream(200, 8)],
     ['a log whose calls take milliseconds', 1, longStream(40, 5)],
   ])('many joins during a long stream with %s: every client sees each seq exactly once, in order', async (_label, slowMs, steps) => {
-    const gw = await h.start({ controlToken: CONTROL }, slowMs ? { store: slowStore(slowMs) } : {});
+    const gw = await h.start({ controlToken: CONTROL, ...(slowMs ? { store: slowStore(slowMs) } : {}) });
     const admin = await h.client(gw, { controlToken: CONTROL });
     const started = await admin.request('control', { type: 'run.script', sessionId: 'stream', steps });
     if (!started.ok) throw new Error('script failed');

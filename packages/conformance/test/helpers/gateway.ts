@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createGateway, type GatewayFaults, type Gateway } from '@agent-gateway/server';
+import { createGateway, type Gateway, type GatewayOptions } from '@agent-gateway/server';
+import { createMutantGateway, type MutantName } from '@agent-gateway/server/testing';
 import { allChecks } from '../../src/checks/index.js';
 import { parseExpectedFailures } from '../../src/expected-failures.js';
 import { runSuite, type SuiteReport } from '../../src/runner.js';
@@ -19,17 +20,18 @@ export const referenceBaseline = parseExpectedFailures(
 /**
  * A reference gateway in this process. Smaller logs than the defaults keep the flood and retention
  * checks quick; the diagnostics period is short so the periodic-event check does not wait 5 s.
+ * With a mutant name, the same gateway with that one deliberate mistake.
  */
-export function startReference(faults?: GatewayFaults): Promise<Gateway> {
-  return createGateway({
+export function startReference(mutant?: MutantName): Promise<Gateway> {
+  const options: GatewayOptions = {
     controlToken: CONTROL_TOKEN,
     token: TOKEN,
     auth: { authorizeSession: (_principal, sessionId) => !sessionId.startsWith(FORBIDDEN_PREFIX) },
     logger: false,
     retention: { maxEvents: 2_000, maxBytes: 2_000_000 },
     diagnosticsIntervalMs: 200,
-    ...(faults ? { faults } : {}),
-  });
+  };
+  return mutant ? createMutantGateway(mutant, options) : createGateway(options);
 }
 
 export function runAgainst(gateway: Gateway, expectedFailures = referenceBaseline): Promise<SuiteReport> {

@@ -1,7 +1,6 @@
 import { isTerminalToolPhase, type EventFrame, type SkippedRange, type ToolEvent, type ToolFrame } from '@agent-gateway/schema';
-import type { GatewayFaults } from './options.js';
+import type { LogEntry } from '../log/index.js';
 import type { FrameChannel, Outbox } from './outbox.js';
-import type { LogEntry } from './session-log.js';
 
 /** One socket joined to one session. */
 export interface Member {
@@ -39,7 +38,8 @@ export const deliverAllMirrors: MirrorPolicy = () => 'deliver';
 export interface FanoutOptions {
   /** Is this socket run-scoped for that run (starter or run.subscribe)? */
   isRunScoped(runId: string, socketId: string): boolean;
-  faults?: Pick<GatewayFaults, 'omitSeqOnChunks'>;
+  /** Which mirrors go out (default: all). */
+  mirrorPolicy?: MirrorPolicy;
 }
 
 export interface FanoutCounters {
@@ -56,10 +56,12 @@ export interface FanoutCounters {
  */
 export class Fanout {
   private readonly sessions = new Map<string, Map<string, Member>>();
-  private mirrorPolicy: MirrorPolicy = deliverAllMirrors;
+  private mirrorPolicy: MirrorPolicy;
   readonly counters: FanoutCounters = { framesDelivered: 0, mirrorsDelivered: 0, mirrorsSuppressed: 0 };
 
-  constructor(private readonly options: FanoutOptions) {}
+  constructor(private readonly options: FanoutOptions) {
+    this.mirrorPolicy = options.mirrorPolicy ?? deliverAllMirrors;
+  }
 
   setMirrorPolicy(policy: MirrorPolicy): void {
     this.mirrorPolicy = policy;
@@ -93,6 +95,17 @@ export class Fanout {
     for (const sessionId of [...this.sessions.keys()]) this.removeMember(sessionId, socketId);
   }
 
+  /**
+   * The session started a new epoch (seq 1 again): its members have accounted for nothing of it
+   * yet, and no gap of the old epoch carries over.
+   */
+  restartSession(sessionId: string): void {
+    for (const member of this.sessions.get(sessionId)?.values() ?? []) {
+      member.lastSeq = 0;
+      member.gapReason = undefined;
+    }
+  }
+
   /** Every session a socket is joined to. */
   sessionsOf(socketId: string): string[] {
     const out: string[] = [];
@@ -110,13 +123,6 @@ export class Fanout {
       for (const member of members.values()) {
         if (event.type === 'tool' && !this.options.isRunScoped(event.runId, member.outbox.id)) {
           this.mirror(member, frame as ToolFrame, event);
-        } else if (event.type === 'stream.chunk' && this.options.faults?.omitSeqOnChunks) {
-          // Deliberate fault: the frame goes out without its seq, so clients cannot see gaps.
-          const { seq: _omitted, ...withoutSeq } = this.withSkipped(member, frame);
-          member.lastSeq = frame.seq;
-          member.gapReason = undefined;
-          member.outbox.frame('session.event', sessionId, withoutSeq as EventFrame);
-          this.counters.framesDelivered += 1;
         } else {
           this.send(member, 'session.event', frame);
         }

@@ -1,7 +1,17 @@
 import type { EventFrame, ServerEventName, ServerEventPayload, ToolFrame } from '@agent-gateway/schema';
-import type { GatewaySocket } from './socket-types.js';
+import type { GatewaySocket } from '../transport/socket-types.js';
 
 export type FrameChannel = 'replay' | 'session.event' | 'session.tool';
+
+/**
+ * Hands one batch of frames to the socket. The default emits it as is; the seam exists so a
+ * gateway can observe or adapt what goes on the wire without touching the ordering above it.
+ */
+export type BatchWriter = (socket: GatewaySocket, channel: FrameChannel, frames: Array<EventFrame | ToolFrame>) => void;
+
+export const emitBatch: BatchWriter = (socket, channel, frames) => {
+  (socket.emit as (event: string, payload: unknown) => boolean)(channel, frames);
+};
 
 type OutItem =
   | { kind: 'frames'; channel: FrameChannel; sessionId: string; frames: Array<EventFrame | ToolFrame> }
@@ -32,6 +42,7 @@ export class Outbox {
   constructor(
     readonly socket: GatewaySocket,
     private readonly maxFramesPerBatch: number,
+    private readonly writeBatch: BatchWriter = emitBatch,
   ) {}
 
   get id(): string {
@@ -123,7 +134,7 @@ export class Outbox {
         this.queuedFrames -= item.frames.length;
         this.framesSent += item.frames.length;
         this.batchesSent += 1;
-        (this.socket.emit as (event: string, payload: unknown) => boolean)(item.channel, item.frames);
+        this.writeBatch(this.socket, item.channel, item.frames);
       } else if (item.kind === 'emit') {
         (this.socket.emit as (event: string, payload: unknown) => boolean)(item.event, item.payload);
       } else {

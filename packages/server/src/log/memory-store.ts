@@ -1,7 +1,8 @@
 import { isDurableEvent, isTerminalToolPhase, type SessionEvent } from '@agent-gateway/schema';
 import { newEpoch } from './epoch.js';
-import type { ResolvedRetention } from './options.js';
+import type { ResolvedRetention } from './retention.js';
 import type { LogEntry, LogHead, LogStats, SessionLog, SessionLogStore } from './session-log.js';
+import { SlotHeap } from './slot-heap.js';
 
 interface Slot {
   seq: number;
@@ -16,46 +17,6 @@ interface Slot {
 interface OpenStream {
   slots: Slot[];
   next: number;
-}
-
-/** Min-heap of slots by seq: the compaction order of finished streams. */
-class SlotHeap {
-  private items: Slot[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(slot: Slot): void {
-    const items = this.items;
-    items.push(slot);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.seq <= items[i]!.seq) break;
-      [items[parent], items[i]] = [items[i]!, items[parent]!];
-      i = parent;
-    }
-  }
-  pop(): Slot | undefined {
-    const items = this.items;
-    if (items.length === 0) return undefined;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < items.length && items[left]!.seq < items[smallest]!.seq) smallest = left;
-        if (right < items.length && items[right]!.seq < items[smallest]!.seq) smallest = right;
-        if (smallest === i) break;
-        [items[smallest], items[i]] = [items[i]!, items[smallest]!];
-        i = smallest;
-      }
-    }
-    return top;
-  }
 }
 
 /** JSON size of an event: what retention budgets count. */
@@ -98,7 +59,7 @@ export class MemorySessionLog implements SessionLog {
   private readonly openStreams = new Map<string, OpenStream>();
   private readonly openStreamsByRun = new Map<string, Set<string>>();
   /** Non-durable slots not tied to a stream (skipped heartbeats) and those of finished streams. */
-  private readonly finished = new SlotHeap();
+  private readonly finished = new SlotHeap<Slot>();
 
   constructor(
     readonly sessionId: string,
@@ -283,9 +244,29 @@ export class MemorySessionLog implements SessionLog {
 
 /** The default store: every log lives in this process and dies with it. */
 export class MemorySessionLogStore implements SessionLogStore {
+  private readonly logs = new Map<string, MemorySessionLog>();
+
   constructor(private readonly retention: ResolvedRetention) {}
 
-  async create(sessionId: string): Promise<SessionLog> {
-    return new MemorySessionLog(sessionId, this.retention);
+  async open(sessionId: string): Promise<SessionLog> {
+    const existing = this.logs.get(sessionId);
+    if (existing) return existing;
+    const log = new MemorySessionLog(sessionId, this.retention);
+    this.logs.set(sessionId, log);
+    return log;
+  }
+
+  async recreate(sessionId: string): Promise<SessionLog> {
+    const log = new MemorySessionLog(sessionId, this.retention);
+    this.logs.set(sessionId, log);
+    return log;
+  }
+
+  async release(sessionId: string): Promise<void> {
+    this.logs.delete(sessionId);
+  }
+
+  async close(): Promise<void> {
+    this.logs.clear();
   }
 }

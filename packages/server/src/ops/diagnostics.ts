@@ -1,12 +1,15 @@
 import type { Diagnostics, HeartbeatCounters, PressureState } from '@agent-gateway/schema';
-import type { Outbox } from './outbox.js';
+import type { Outbox } from '../delivery/index.js';
 
-/** Where diagnostics come from; the pressure monitor and heartbeat scheduler replace the defaults. */
+/** Where diagnostics come from. */
 export interface DiagnosticsSources {
   pressure(): PressureState;
   heartbeats(): HeartbeatCounters;
   connections(): number;
   sessions(): number;
+  /** Joins answered with a gapless replay, and with a snapshot (monotonic). */
+  replays(): number;
+  resyncs(): number;
 }
 
 /**
@@ -14,24 +17,24 @@ export interface DiagnosticsSources {
  * only while someone is subscribed.
  */
 export class DiagnosticsHub {
-  readonly counters = { replays: 0, resyncs: 0 };
   private readonly subscribers = new Map<string, Outbox>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    public sources: DiagnosticsSources,
+    readonly sources: DiagnosticsSources,
     readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
   build(): Diagnostics {
     return {
-      at: Date.now(),
+      at: this.now(),
       pressure: this.sources.pressure(),
       heartbeats: this.sources.heartbeats(),
       connections: this.sources.connections(),
       sessions: this.sources.sessions(),
-      replays: this.counters.replays,
-      resyncs: this.counters.resyncs,
+      replays: this.sources.replays(),
+      resyncs: this.sources.resyncs(),
     };
   }
 

@@ -10,9 +10,34 @@ export interface HeartbeatLane {
    * the run id (heartbeat turns are runs with trigger `heartbeat`).
    */
   runHeartbeatTurn(sessionId: string, work: (runId: string) => Promise<void> | void): Promise<void>;
-  /** Only used by the heartbeatInterruptsBusyLane fault: abort whatever the lane is running. */
+  /** Abort whatever the lane is running (only a rule that decides `interrupt` asks for it). */
   abortActive?(sessionId: string): void;
 }
+
+/** What a heartbeat rule sees when a heartbeat is due. */
+export interface HeartbeatSituation {
+  /** The session's lane is running or has queued a turn (or its previous heartbeat still runs). */
+  laneBusy: boolean;
+  /** Heartbeat turns running over the whole gateway, and the bound on them. */
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export type HeartbeatDecision = { action: 'run' } | { action: 'skip'; reason: HeartbeatSkipReason } | { action: 'interrupt' };
+
+/** Decides whether a due heartbeat runs now, is skipped (and why), or interrupts the lane. */
+export type HeartbeatRule = (situation: HeartbeatSituation) => HeartbeatDecision;
+
+/**
+ * The protocol's rule (R5.2): a busy lane is that session's business — skip with `session-busy`,
+ * never the global `requests-in-flight`, and never interrupt the active run. Only a gateway-wide
+ * saturation of heartbeat turns is `requests-in-flight`.
+ */
+export const skipBusyLanes: HeartbeatRule = ({ laneBusy, inFlight, maxInFlight }) => {
+  if (laneBusy) return { action: 'skip', reason: 'session-busy' };
+  if (inFlight >= maxInFlight) return { action: 'skip', reason: 'requests-in-flight' };
+  return { action: 'run' };
+};
 
 export type HeartbeatTrigger = 'interval' | 'system-event' | 'retry' | 'manual';
 
@@ -53,7 +78,8 @@ export interface HeartbeatRunnerOptions {
   onSystemEvent(sessionId: string, runId: string, event: QueuedSystemEvent): void | Promise<void>;
   /** Where a failing outcome callback of a skipped heartbeat is reported (it must not stop the runner). */
   onError?(error: unknown): void;
-  faults?: { heartbeatInterruptsBusyLane?: boolean; heartbeatGlobalSkipReason?: boolean };
+  /** Default: skipBusyLanes. */
+  rule?: HeartbeatRule;
   now?: () => number;
 }
 
@@ -86,6 +112,7 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
   const retryMaxMs = Math.max(retryBaseMs, options.retryMaxMs ?? 30_000);
   const maxInFlight = options.maxInFlight ?? 8;
   const now = options.now ?? Date.now;
+  const rule = options.rule ?? skipBusyLanes;
   const sessions = new Map<string, SessionState>();
   const counters: HeartbeatCounters = { ran: 0, skippedSessionBusy: 0, skippedRequestsInFlight: 0, retriesScheduled: 0 };
   let inFlight = 0;
@@ -146,16 +173,9 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
 
   async function attempt(sessionId: string, trigger: HeartbeatTrigger): Promise<HeartbeatOutcome> {
     const state = ensure(sessionId);
-    const busy = state.running || options.lane.isBusy(sessionId);
-    if (busy && !options.faults?.heartbeatInterruptsBusyLane) {
-      // A busy lane is this session's business: report it as such, never as global saturation.
-      return skip(sessionId, state, trigger, options.faults?.heartbeatGlobalSkipReason ? 'requests-in-flight' : 'session-busy');
-    }
-    if (inFlight >= maxInFlight) return skip(sessionId, state, trigger, 'requests-in-flight');
-    if (busy && options.faults?.heartbeatInterruptsBusyLane) {
-      // Deliberately broken variant for conformance mutant tests: the heartbeat kills the active run.
-      options.lane.abortActive?.(sessionId);
-    }
+    const decision = rule({ laneBusy: state.running || options.lane.isBusy(sessionId), inFlight, maxInFlight });
+    if (decision.action === 'skip') return skip(sessionId, state, trigger, decision.reason);
+    if (decision.action === 'interrupt') options.lane.abortActive?.(sessionId);
 
     if (state.retryTimer) clearTimeout(state.retryTimer);
     state.retryTimer = undefined;

@@ -1,29 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { Diagnostics, HeartbeatCounters, HeartbeatSkipReason, PressureState } from '@agent-gateway/schema';
+import type { HeartbeatSkipReason } from '@agent-gateway/schema';
+import type { DiagnosticsSources } from './diagnostics.js';
 
-/** Live values the gauges read at scrape time. */
-export interface MetricsSource {
-  pressure(): PressureState;
-  heartbeats(): HeartbeatCounters;
-  connections(): number;
-  sessions(): number;
-  /** Joins answered with a gapless replay, and with a snapshot (monotonic). */
-  replays(): number;
-  resyncs(): number;
-}
+/** Live values the gauges read at scrape time: the same sources as diagnostics. */
+export type MetricsSource = DiagnosticsSources;
 
 export interface GatewayMetrics {
   /** A registry of its own, so two gateways in one process never share series. */
   registry: Registry;
   recordHeartbeat(status: 'ran' | 'skipped', reason?: HeartbeatSkipReason): void;
-  /** The schema's Diagnostics object (diagnostics.get and the periodic `diagnostics` event). */
-  diagnostics(): Diagnostics;
   /** Answers GET /metrics; returns false for any other request so the caller can route it on. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function createMetrics(source: MetricsSource, now: () => number = Date.now): GatewayMetrics {
+export function createMetrics(source: MetricsSource): GatewayMetrics {
   const registry = new Registry();
 
   const gauge = (name: string, help: string, read: () => number) =>
@@ -79,17 +70,6 @@ export function createMetrics(source: MetricsSource, now: () => number = Date.no
     registry,
     recordHeartbeat(status, reason) {
       heartbeatCounter.inc({ status, reason: reason ?? 'none' });
-    },
-    diagnostics() {
-      return {
-        at: now(),
-        pressure: source.pressure(),
-        heartbeats: source.heartbeats(),
-        connections: source.connections(),
-        sessions: source.sessions(),
-        replays: source.replays(),
-        resyncs: source.resyncs(),
-      };
     },
     handle(req, res) {
       const path = (req.url ?? '').split('?')[0];

@@ -1,4 +1,5 @@
 import { isTerminalRunStatus, type RunStatus, type RunTrigger, type WireError } from '@agent-gateway/schema';
+import { IdempotencyGuard } from './idempotency.js';
 
 export interface RunRecord {
   readonly runId: string;
@@ -14,6 +15,8 @@ export interface RunRecord {
   readonly scopedSockets: Set<string>;
   /** True once internal cleanup after the terminal state has run. */
   cleanedUp: boolean;
+  /** Work to do when the internal cleanup runs (see RunRegistry.afterCleanup). */
+  readonly cleanupTasks: Array<() => void>;
 }
 
 export interface CreateRunInput {
@@ -39,15 +42,13 @@ export function newRunId(): string {
 }
 
 /**
- * All runs of the gateway: their status, who is run-scoped for them, and the idempotency guard.
- * A key maps to its run for `idempotencyWindowMs` after the run was created, whatever the run's
- * status, so a retried chat.send gets the original run with duplicate: true and starts nothing.
- * Finished runs stay known for the same window so chat.abort can answer them cleanly.
+ * All runs of the gateway: their status, who is run-scoped for them, and the idempotency guard,
+ * so a retried chat.send gets the original run with duplicate: true and starts nothing. Finished
+ * runs stay known for the guard window so chat.abort can answer them cleanly.
  */
 export class RunRegistry {
   private readonly runs = new Map<string, RunRecord>();
-  private readonly byKey = new Map<string, { runId: string; expiresAt: number }>();
-  private readonly cleanupListeners: Array<(run: RunRecord) => void> = [];
+  private readonly guard: IdempotencyGuard;
   private readonly cleanupTimers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   /** Delay of the internal cleanup that follows every terminal run (control: cleanup.delay). */
@@ -55,17 +56,13 @@ export class RunRegistry {
 
   constructor(private readonly options: RunRegistryOptions) {
     this.now = options.now ?? Date.now;
+    this.guard = new IdempotencyGuard(options.idempotencyWindowMs, this.now);
   }
 
-  /** The run an idempotency key maps to inside the guard window, if any. */
+  /** The run an idempotency key names in that session inside the guard window, if any. */
   findByKey(sessionId: string, key: string): RunRecord | undefined {
-    const entry = this.byKey.get(keyOf(sessionId, key));
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.byKey.delete(keyOf(sessionId, key));
-      return undefined;
-    }
-    return this.runs.get(entry.runId);
+    const runId = this.guard.find(sessionId, key);
+    return runId === undefined ? undefined : this.runs.get(runId);
   }
 
   /** Create a queued run, or return the original one for a repeated idempotency key. */
@@ -88,11 +85,10 @@ export class RunRegistry {
       error: undefined,
       scopedSockets: new Set(input.scopedSocketId ? [input.scopedSocketId] : []),
       cleanedUp: false,
+      cleanupTasks: [],
     };
     this.runs.set(run.runId, run);
-    if (input.idempotencyKey !== undefined) {
-      this.byKey.set(keyOf(input.sessionId, input.idempotencyKey), { runId: run.runId, expiresAt: createdAt + this.options.idempotencyWindowMs });
-    }
+    if (input.idempotencyKey !== undefined) this.guard.claim(input.sessionId, input.idempotencyKey, run.runId, createdAt);
     return { run, duplicate: false };
   }
 
@@ -120,7 +116,7 @@ export class RunRegistry {
     const cleanup = () => {
       run.cleanedUp = true;
       run.scopedSockets.clear();
-      for (const listener of this.cleanupListeners) listener(run);
+      for (const task of run.cleanupTasks.splice(0)) task();
     };
     if (this.cleanupDelayMs <= 0) {
       queueMicrotask(cleanup);
@@ -134,9 +130,10 @@ export class RunRegistry {
     this.cleanupTimers.add(timer);
   }
 
-  /** Observe internal cleanup (it must never revive a run's projection). */
-  onCleanup(listener: (run: RunRecord) => void): void {
-    this.cleanupListeners.push(listener);
+  /** Run `task` when this run's internal cleanup happens (at once if it already did). */
+  afterCleanup(run: RunRecord, task: () => void): void {
+    if (run.cleanedUp) task();
+    else run.cleanupTasks.push(task);
   }
 
   subscribe(run: RunRecord, socketId: string): void {
@@ -169,7 +166,7 @@ export class RunRegistry {
   /** Forget finished runs and keys older than the guard window. */
   prune(): void {
     const now = this.now();
-    for (const [key, entry] of this.byKey) if (entry.expiresAt <= now) this.byKey.delete(key);
+    this.guard.prune();
     for (const [runId, run] of this.runs) {
       if (run.endedAt !== undefined && run.cleanedUp && run.endedAt + this.options.idempotencyWindowMs <= now) this.runs.delete(runId);
     }
@@ -179,8 +176,4 @@ export class RunRegistry {
     for (const timer of this.cleanupTimers) clearTimeout(timer);
     this.cleanupTimers.clear();
   }
-}
-
-function keyOf(sessionId: string, key: string): string {
-  return `${sessionId}\u0000${key}`;
 }

@@ -1,53 +1,39 @@
-import type { SessionEvent, SessionRow, SessionsChanged, Snapshot } from '@agent-gateway/schema';
-import { Lane, type LaneEvents } from './lane.js';
-import { SerialQueue } from './serial.js';
-import type { LogEntry, LogHead, SessionLog, SessionLogStore } from './session-log.js';
-import { SessionView } from './session-view.js';
-
-/** Snapshots carry at most this many retained events (the schema's bound). */
-const MAX_SNAPSHOT_EVENTS = 100_000;
+import { EventEmitter } from 'node:events';
+import { isTerminalSessionStatus, type SessionEvent, type SessionRow, type SessionsChanged } from '@agent-gateway/schema';
+import type { Logger } from 'pino';
+import type { LogEntry, LogHead, SessionLogStore } from '../log/index.js';
+import { Session } from './session.js';
 
 export type RowChangeReason = SessionsChanged['reason'];
 
-/** Everything the gateway keeps for one session. */
-export class Session {
-  /** Appends, joins and recreation of this session run one at a time through this queue. */
-  readonly serial = new SerialQueue();
-  readonly view = new SessionView();
-  readonly lane: Lane;
-  row: SessionRow;
-  readonly createdAt: number;
+export type RowPatch = Partial<Omit<SessionRow, 'sessionId' | 'revision' | 'updatedAt'>>;
 
-  constructor(
-    readonly id: string,
-    public log: SessionLog,
-    public epoch: string,
-    laneEvents: LaneEvents,
-    now: number,
-  ) {
-    this.lane = new Lane(id, laneEvents);
-    this.createdAt = now;
-    this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };
-  }
+/** What the registry tells the rest of the gateway. */
+export interface SessionRegistryEvents {
+  /** A session was created (first join, chat.send or control command naming it). */
+  created: [sessionId: string];
+  /** A session's lane has nothing running or queued any more. */
+  laneIdle: [sessionId: string];
 }
 
 export interface SessionRegistryOptions {
   store: SessionLogStore;
+  logger: Logger;
   /** Fan appended entries out to the session's sockets; called in the session's serial order. */
   deliver(session: Session, entries: readonly LogEntry[]): void;
+  /** A session got a new epoch: its sockets account from seq 0 again. Runs inside its serial queue. */
+  epochChanged(session: Session): void;
   /** A row changed: broadcast sessions.changed. */
   rowChanged(change: SessionsChanged): void;
-  /** A session was recreated under a new epoch; runs inside its serial queue. */
-  recreated?(session: Session): void;
-  laneEvents?(sessionId: string): LaneEvents;
   now?: () => number;
 }
 
 /**
- * The sessions of this gateway: their logs, lanes, conversation view and list rows. A session
- * exists from its first join, chat.send or control append.
+ * The sessions this gateway holds: their logs, lanes, conversation views and list rows. A session
+ * exists from its first join, chat.send or control command.
  */
 export class SessionRegistry {
+  readonly events = new EventEmitter<SessionRegistryEvents>();
   private readonly sessions = new Map<string, Session>();
   private readonly creating = new Map<string, Promise<Session>>();
   private readonly now: () => number;
@@ -75,12 +61,22 @@ export class SessionRegistry {
     let pending = this.creating.get(sessionId);
     if (!pending) {
       pending = (async () => {
-        const log = await this.options.store.create(sessionId);
+        const log = await this.options.store.open(sessionId);
         const head = await log.head();
-        const session = new Session(sessionId, log, head.epoch, this.options.laneEvents?.(sessionId) ?? {}, this.now());
+        const session = new Session(
+          sessionId,
+          log,
+          head.epoch,
+          {
+            idle: () => this.events.emit('laneIdle', sessionId),
+            failed: (turn, error) => this.options.logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
+          },
+          this.now(),
+        );
         this.sessions.set(sessionId, session);
         this.creating.delete(sessionId);
         this.options.rowChanged({ sessionId, reason: 'created', row: { ...session.row } });
+        this.events.emit('created', sessionId);
         return session;
       })();
       pending.catch(() => this.creating.delete(sessionId));
@@ -105,12 +101,12 @@ export class SessionRegistry {
   /** Start a new epoch: a fresh log, an empty view. Joined sockets see the epoch change. */
   recreate(session: Session): Promise<LogHead> {
     return session.serial.run(async () => {
-      const log = await this.options.store.create(session.id);
+      const log = await this.options.store.recreate(session.id);
       const head = await log.head();
       session.log = log;
       session.epoch = head.epoch;
       session.view.reset();
-      this.options.recreated?.(session);
+      this.options.epochChanged(session);
       this.updateRow(session, {}, 'recreated');
       return head;
     });
@@ -120,10 +116,10 @@ export class SessionRegistry {
    * Change a row and bump its revision; broadcast it unless `broadcast` is false (a run end clears
    * the projection first, appends run.end, and only then broadcasts with `broadcastRow`).
    */
-  updateRow(session: Session, patch: Partial<Omit<SessionRow, 'sessionId' | 'revision' | 'updatedAt'>>, reason: RowChangeReason, broadcast = true): SessionRow {
+  updateRow(session: Session, patch: RowPatch, reason: RowChangeReason, broadcast = true): SessionRow {
     const row: SessionRow = { ...session.row, ...patch, updatedAt: this.now(), revision: session.row.revision + 1 };
     // A terminal row is never active, whatever the patch said.
-    if (row.status === 'completed' || row.status === 'aborted' || row.status === 'failed') {
+    if (isTerminalSessionStatus(row.status)) {
       row.hasActiveRun = false;
       row.activeRunId = null;
     }
@@ -142,22 +138,5 @@ export class SessionRegistry {
     for (const session of this.sessions.values()) if (!filter || filter(session.id)) rows.push({ ...session.row });
     rows.sort((a, b) => b.updatedAt - a.updatedAt || b.revision - a.revision || a.sessionId.localeCompare(b.sessionId));
     return rows.slice(0, limit);
-  }
-
-  /** A consistent snapshot; call inside the session's serial queue. */
-  async snapshot(session: Session, queuedRun?: { runId: string; trigger: 'chat' | 'heartbeat'; createdAt: number }): Promise<Snapshot> {
-    const head = await session.log.head();
-    const durable = await session.log.durable();
-    const events = durable.length > MAX_SNAPSHOT_EVENTS ? durable.slice(durable.length - MAX_SNAPSHOT_EVENTS) : durable;
-    return {
-      sessionId: session.id,
-      epoch: head.epoch,
-      eventCursor: head.cursor,
-      oldestCursor: head.oldestCursor,
-      state: { status: session.row.status, hasActiveRun: session.row.hasActiveRun, createdAt: session.createdAt, updatedAt: session.row.updatedAt },
-      messages: session.view.messages.map((m) => ({ ...m })),
-      activeRun: session.view.snapshotActiveRun(queuedRun),
-      events,
-    };
   }
 }

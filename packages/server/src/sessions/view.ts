@@ -1,8 +1,13 @@
-import type { ActiveRun, RunTrigger, SnapshotMessage, SnapshotToolCall } from '@agent-gateway/schema';
-import type { LogEntry } from './session-log.js';
-
-/** Most messages a snapshot can carry (the schema's bound). */
-const MAX_SNAPSHOT_MESSAGES = 100_000;
+import {
+  MAX_ACTIVE_RUN_TOOLS,
+  MAX_EVENT_TEXT_LENGTH,
+  MAX_SNAPSHOT_MESSAGES,
+  type ActiveRun,
+  type RunTrigger,
+  type SnapshotMessage,
+  type SnapshotToolCall,
+} from '@agent-gateway/schema';
+import type { LogEntry } from '../log/index.js';
 
 /**
  * The part of a session a snapshot needs beyond the retained events: the conversation and the run in
@@ -33,7 +38,8 @@ export class SessionView {
           this.activeRun = { runId: event.runId, status: 'running', trigger: event.trigger, startedAt: event.at, text: '', tools: [] };
           break;
         case 'stream.chunk':
-          if (this.activeRun?.runId === event.runId && this.activeRun.text.length + event.text.length <= 1_048_576) this.activeRun.text += event.text;
+          if (this.activeRun?.runId === event.runId && this.activeRun.text.length + event.text.length <= MAX_EVENT_TEXT_LENGTH)
+            this.activeRun.text += event.text;
           break;
         case 'tool':
           if (this.activeRun?.runId === event.runId) this.updateTool(this.activeRun.tools, event);
@@ -70,7 +76,7 @@ export class SessionView {
   ): void {
     let tool = tools.find((t) => t.toolCallId === event.toolCallId);
     if (!tool) {
-      if (tools.length >= 1000) return;
+      if (tools.length >= MAX_ACTIVE_RUN_TOOLS) return;
       tool = { toolCallId: event.toolCallId, toolName: event.toolName, phase: event.phase };
       tools.push(tool);
     }

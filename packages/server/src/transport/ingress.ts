@@ -1,24 +1,26 @@
 import {
   ErrorCodes,
   REQUEST_NAMES,
-  Requests,
   invalidMessageError,
   isRequestName,
-  validate,
+  validateRequestParams,
   type RequestHandlers,
   type RequestName,
   type RequestParams,
+  type Validation,
   type WireError,
 } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
-import type { GatewayFaults } from './options.js';
-import type { AnswerSlot, Outbox } from './outbox.js';
+import type { AnswerSlot, Outbox } from '../delivery/index.js';
 import type { GatewaySocket } from './socket-types.js';
+
+/** Checks the params of a request against the protocol; the default is the schema's precompiled validator. */
+export type RequestValidator = <E extends RequestName>(event: E, params: unknown) => Validation<RequestParams<E>>;
 
 export interface IngressOptions {
   maxPayloadBytes: number;
   logger: Logger;
-  faults?: Pick<GatewayFaults, 'unvalidatedSince'>;
+  validate?: RequestValidator;
   /** Counts every rejected inbound message (diagnostics, tests). */
   onRejected?(event: string, error: WireError): void;
 }
@@ -60,7 +62,7 @@ export function jsonBytes(value: unknown): number | undefined {
 export function checkRequest<E extends RequestName>(
   event: E,
   args: readonly unknown[],
-  options: Pick<IngressOptions, 'maxPayloadBytes' | 'faults'>,
+  options: Pick<IngressOptions, 'maxPayloadBytes' | 'validate'>,
 ): { ok: true; params: RequestParams<E> } | { ok: false; error: WireError } {
   if (args.length !== 1) {
     return {
@@ -90,21 +92,9 @@ export function checkRequest<E extends RequestName>(
       },
     };
   }
-  if (event === 'join' && options.faults?.unvalidatedSince)
-    return coerceJoin(payload) as { ok: true; params: RequestParams<E> } | { ok: false; error: WireError };
-  const checked = validate(Requests[event].params, payload);
+  const checked = (options.validate ?? validateRequestParams)(event, payload);
   if (!checked.ok) return { ok: false, error: invalidMessageError(event, checked.issues) };
-  return { ok: true, params: checked.value as RequestParams<E> };
-}
-
-/** Deliberate fault: `since` skips validation and is coerced with Number(), as buggy gateways did. */
-function coerceJoin(payload: unknown): { ok: true; params: RequestParams<'join'> } | { ok: false; error: WireError } {
-  if (typeof payload !== 'object' || payload === null)
-    return { ok: false, error: invalidMessageError('join', [{ path: '', message: 'must be object', keyword: 'type' }]) };
-  const { since, ...rest } = payload as Record<string, unknown>;
-  const checked = validate('JoinParams', rest);
-  if (!checked.ok) return { ok: false, error: invalidMessageError('join', checked.issues) };
-  return { ok: true, params: { ...checked.value, ...(since === undefined ? {} : { since: Number(since) }) } };
+  return { ok: true, params: checked.value };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type RetentionOptions,
   type SessionLog,
   type SessionLogStore,
-} from '../../src/index.js';
+} from '../../src/log/index.js';
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -46,7 +46,13 @@ class SlowLog implements SessionLog {
   }
 }
 
+/** A store whose logs answer slowly; like the in-memory store, it keeps each session's log until released. */
 export function slowStore(ms: number, retention?: RetentionOptions): SessionLogStore {
   const resolved = resolveRetention(retention);
-  return { create: async (sessionId) => new SlowLog(new MemorySessionLog(sessionId, resolved), ms) };
+  const logs = new Map<string, SlowLog>();
+  return {
+    open: async (sessionId) => logs.get(sessionId) ?? (logs.set(sessionId, new SlowLog(new MemorySessionLog(sessionId, resolved), ms)), logs.get(sessionId)!),
+    recreate: async (sessionId) => (logs.set(sessionId, new SlowLog(new MemorySessionLog(sessionId, resolved), ms)), logs.get(sessionId)!),
+    release: async (sessionId) => void logs.delete(sessionId),
+  };
 }

@@ -5,7 +5,8 @@
  */
 import type { ClientToServerEvents, EventFrame, RequestName, RequestParams, RequestResult, ServerToClientEvents } from '@agent-gateway/schema';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { createGateway, type CreateGatewayInternals, type Gateway, type GatewayOptions } from '../../src/index.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/index.js';
+import { createMutantGateway, type MutantName } from '../../src/testing/index.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -112,7 +113,8 @@ export interface Client {
 }
 
 export interface Harness {
-  start(options?: GatewayOptions, internals?: CreateGatewayInternals): Promise<Gateway>;
+  /** A gateway on loopback; with a mutant name, the deliberately broken one. */
+  start(options?: GatewayOptions, mutant?: MutantName): Promise<Gateway>;
   client(gateway: Gateway | string, auth?: Record<string, unknown>, options?: { waitHello?: boolean }): Promise<Client>;
   /** A client whose connection is expected to be refused; resolves once connect_error arrived. */
   refused(gateway: Gateway | string, auth?: Record<string, unknown>): Promise<Error & { data?: unknown }>;
@@ -130,8 +132,8 @@ export function createHarness(): Harness {
   };
 
   return {
-    async start(options = {}, internals = {}) {
-      const gateway = await createGateway({ logger: false, ...options }, internals);
+    async start(options = {}, mutant) {
+      const gateway = mutant ? await createMutantGateway(mutant, { logger: false, ...options }) : await createGateway({ logger: false, ...options });
       gateways.push(gateway);
       return gateway;
     },

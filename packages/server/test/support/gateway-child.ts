@@ -1,12 +1,14 @@
 /*
  * A gateway in its own process, so a test can saturate the gateway's event loop without freezing
- * the clients that measure it. Options arrive as JSON in argv[2]; the parent sends
+ * the clients that measure it. Options arrive as JSON in argv[2], a mutant's name in argv[3]; the parent sends
  * { type: 'block', ms } to busy-loop the gateway, and { type: 'close' } to shut it down.
  */
 import { createGateway } from '../../src/index.js';
+import { createMutantGateway, type MutantName } from '../../src/testing/index.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
-const gateway = await createGateway({ ...options, logger: false });
+const mutant = process.argv[3] as MutantName | undefined;
+const gateway = mutant ? await createMutantGateway(mutant, { ...options, logger: false }) : await createGateway({ ...options, logger: false });
 
 process.on('message', (message: { type: string; ms?: number; id?: number }) => {
   if (message.type === 'block') {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GatewayOptions } from '../../src/index.js';
+import type { MutantName } from '../../src/testing/index.js';
 
 const childScript = fileURLToPath(new URL('./gateway-child.ts', import.meta.url));
 
@@ -12,8 +13,11 @@ export interface GatewayProcess {
   close(): Promise<void>;
 }
 
-export async function startGatewayProcess(options: GatewayOptions, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child: ChildProcess = fork(childScript, [JSON.stringify(options)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startGatewayProcess(options: GatewayOptions, mutant?: MutantName, timeoutMs = 20_000): Promise<GatewayProcess> {
+  const child: ChildProcess = fork(childScript, [JSON.stringify(options), ...(mutant ? [mutant] : [])], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const replies = new Map<number, () => void>();
   let nextId = 0;
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import type { EventFrame } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayFaults } from '../src/index.js';
+import type { MutantName } from '../src/testing/index.js';
 import { messages } from './helpers/events.js';
 import { createHarness } from './helpers/wire.js';
 
@@ -9,9 +9,9 @@ afterEach(() => h.closeAll());
 
 const CONTROL = 'control-secret';
 
-/** A gateway (with or without a fault) holding a log of 20 events trimmed to oldestCursor 11. */
-async function trimmedLog(faults?: GatewayFaults) {
-  const gw = await h.start({ controlToken: CONTROL, ...(faults ? { faults } : {}) });
+/** A gateway (the reference one, or a mutant) holding a log of 20 events trimmed to oldestCursor 11. */
+async function trimmedLog(mutant?: MutantName) {
+  const gw = await h.start({ controlToken: CONTROL }, mutant);
   const admin = await h.client(gw, { controlToken: CONTROL });
   const appended = await admin.request('control', { type: 'session.append', sessionId: 'log', events: messages(20) });
   await admin.request('control', { type: 'session.trim', sessionId: 'log', oldestCursor: 11 });
@@ -19,8 +19,8 @@ async function trimmedLog(faults?: GatewayFaults) {
   return { gw, admin, epoch: appended.data.epoch! };
 }
 
-async function joinWith(faults: GatewayFaults | undefined, params: Record<string, unknown>) {
-  const { gw, epoch } = await trimmedLog(faults);
+async function joinWith(mutant: MutantName | undefined, params: Record<string, unknown>) {
+  const { gw, epoch } = await trimmedLog(mutant);
   const c = await h.client(gw);
   const result = (await c.rawRequest('join', { sessionId: 'log', epoch, ...params })) as {
     ok: boolean;
@@ -30,10 +30,10 @@ async function joinWith(faults: GatewayFaults | undefined, params: Record<string
   return { result, events: c.rec.packets.map((p) => p.event), seqs: c.rec.frames('log').map((f) => f.seq) };
 }
 
-describe('deliberate faults change observable behaviour (programmatic only)', () => {
+describe('mutant gateways change observable behaviour', () => {
   it('resyncAtOldestMinusOne: since = oldestCursor - 1 gets a snapshot instead of the replay', async () => {
     const good = await joinWith(undefined, { since: 10 });
-    const bad = await joinWith({ resyncAtOldestMinusOne: true }, { since: 10 });
+    const bad = await joinWith('resyncAtOldestMinusOne', { since: 10 });
     expect(good.result.data?.resyncRequired).toBe(false);
     expect(good.seqs).toHaveLength(10);
     expect(bad.result.data?.resyncRequired).toBe(true);
@@ -43,7 +43,7 @@ describe('deliberate faults change observable behaviour (programmatic only)', ()
 
   it('replayNothingWhenAhead: since > cursor is answered resyncRequired: false with nothing sent', async () => {
     const good = await joinWith(undefined, { since: 21 });
-    const bad = await joinWith({ replayNothingWhenAhead: true }, { since: 21 });
+    const bad = await joinWith('replayNothingWhenAhead', { since: 21 });
     expect(good.result.data?.resyncRequired).toBe(true);
     expect(good.events).toContain('snapshot');
     expect(bad.result.data?.resyncRequired).toBe(false);
@@ -52,7 +52,7 @@ describe('deliberate faults change observable behaviour (programmatic only)', ()
 
   it('partialReplayWhenTooOld: a too-old since gets what is retained, resyncRequired: false, no snapshot', async () => {
     const good = await joinWith(undefined, { since: 5 });
-    const bad = await joinWith({ partialReplayWhenTooOld: true }, { since: 5 });
+    const bad = await joinWith('partialReplayWhenTooOld', { since: 5 });
     expect(good.result.data?.resyncRequired).toBe(true);
     expect(bad.result.data?.resyncRequired).toBe(false);
     expect(bad.events).not.toContain('snapshot');
@@ -61,17 +61,17 @@ describe('deliberate faults change observable behaviour (programmatic only)', ()
 
   it('unvalidatedSince: a string since is coerced instead of rejected', async () => {
     const good = await joinWith(undefined, { since: '15' });
-    const bad = await joinWith({ unvalidatedSince: true }, { since: '15' });
+    const bad = await joinWith('unvalidatedSince', { since: '15' });
     expect(good.result).toMatchObject({ ok: false, error: { code: 'INVALID_MESSAGE' } });
     expect(bad.result).toMatchObject({ ok: true, data: { resyncRequired: false } });
     expect(bad.seqs).toEqual([16, 17, 18, 19, 20]);
-    const garbage = await joinWith({ unvalidatedSince: true }, { since: 'abc' });
+    const garbage = await joinWith('unvalidatedSince', { since: 'abc' });
     expect(garbage.result).toMatchObject({ ok: true, data: { resyncRequired: true } });
   });
 
   it('omitSeqOnChunks: live stream.chunk frames lose their seq; other frames keep it', async () => {
     for (const faulty of [false, true]) {
-      const gw = await h.start({ controlToken: CONTROL, ...(faulty ? { faults: { omitSeqOnChunks: true } } : {}) });
+      const gw = await h.start({ controlToken: CONTROL }, faulty ? 'omitSeqOnChunks' : undefined);
       const admin = await h.client(gw, { controlToken: CONTROL });
       const c = await h.client(gw);
       await c.request('join', { sessionId: 'chunks' });
@@ -85,8 +85,10 @@ describe('deliberate faults change observable behaviour (programmatic only)', ()
     }
   });
 
-  it('faults are off by default', async () => {
-    const gw = await h.start();
-    expect(gw.core.faults).toEqual({});
+  it('the public entry offers no way to swap the rules a mutant swaps', async () => {
+    const publicEntry = await import('../src/index.js');
+    expect(Object.keys(publicEntry)).not.toContain('createGatewayWith');
+    expect(Object.keys(publicEntry)).not.toContain('mutants');
+    expect(Object.keys(publicEntry).filter((name) => /[Ff]ault|[Mm]utant|[Pp]iece/.test(name))).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { createHarness } from './helpers/wire.js';
 
 const OUR_COMMANDS = ['pressure.set', 'lane.hold', 'lane.release', 'system.enqueue', 'heartbeat.trigger', 'cleanup.delay'];
 
-describe('diagnostics, metrics and the run control commands', () => {
+describe('control commands, diagnostics and metrics', () => {
   const h = createHarness();
   afterEach(() => h.closeAll());
 
@@ -105,5 +105,27 @@ describe('diagnostics, metrics and the run control commands', () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain('agent_gateway_heartbeats_total{status="skipped",reason="session-busy"} 2');
     expect(metrics).toContain('agent_gateway_heartbeats_total{status="ran",reason="none"} 1');
+  });
+
+  it('a heartbeat turn is a run of its session: run.subscribe and chat.abort know its id, another session does not', async () => {
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } });
+    const c = await h.client(gw, { controlToken: 'ctl' });
+    await c.request('join', { sessionId: 'beat' });
+    const triggered = await c.request('control', { type: 'heartbeat.trigger', sessionId: 'beat' });
+    if (!triggered.ok || !triggered.data.runId) throw new Error('heartbeat.trigger did not run a turn');
+    const runId = triggered.data.runId;
+    await c.rec.untilEvent('beat', (f) => f.event.type === 'heartbeat');
+    expect(c.rec.frames('beat')[0]!.event).toMatchObject({ type: 'heartbeat', status: 'ran', runId });
+    expect(await c.request('run.subscribe', { sessionId: 'beat', runId })).toEqual({ ok: true, data: { sessionId: 'beat', runId, status: 'completed' } });
+    expect(await c.request('chat.abort', { sessionId: 'beat', runId })).toEqual({
+      ok: true,
+      data: { sessionId: 'beat', runId, aborted: false, status: 'completed' },
+    });
+    await c.request('join', { sessionId: 'other' });
+    expect(await c.request('chat.abort', { sessionId: 'other', runId })).toMatchObject({ ok: false, error: { code: 'RUN_NOT_FOUND' } });
+    // No reply, so no run.start/run.end and no row change for the turn.
+    expect(c.rec.frames('beat').map((f) => f.event.type)).toEqual(['heartbeat']);
+    const listed = await c.request('sessions.list', {});
+    expect(listed.ok && listed.data.sessions.find((r) => r.sessionId === 'beat')).toMatchObject({ status: 'idle', hasActiveRun: false, lastRunId: null });
   });
 });

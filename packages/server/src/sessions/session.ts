@@ -1,0 +1,27 @@
+import type { SessionRow } from '@agent-gateway/schema';
+import type { SessionLog } from '../log/index.js';
+import { Lane, type LaneEvents } from '../runs/lane.js';
+import { SerialQueue } from './serial.js';
+import { SessionView } from './view.js';
+
+/** Everything the gateway keeps in memory for one session. */
+export class Session {
+  /** Appends, joins and recreation of this session run one at a time through this queue. */
+  readonly serial = new SerialQueue();
+  readonly view = new SessionView();
+  readonly lane: Lane;
+  row: SessionRow;
+  readonly createdAt: number;
+
+  constructor(
+    readonly id: string,
+    public log: SessionLog,
+    public epoch: string,
+    laneEvents: LaneEvents,
+    now: number,
+  ) {
+    this.lane = new Lane(id, laneEvents);
+    this.createdAt = now;
+    this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };
+  }
+}
