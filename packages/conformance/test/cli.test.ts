@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROTOCOL_VERSION } from '@agent-gateway/schema';
 import type { Gateway } from '@agent-gateway/server';
 import type { MutantName } from '@agent-gateway/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +83,8 @@ describe('the CLI against the reference gateway running as its own process', () 
     expect(run.stderr).toContain('exit code 0');
     expect(run.code).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as SuiteReport;
-    expect(report.suite).toMatchObject({ name: '@agent-gateway/conformance', protocolVersion: '1.0' });
-    expect(report.gateway).toMatchObject({ name: 'agent-gateway-reference', protocolVersion: '1.0', controlEnabled: true });
+    expect(report.suite).toMatchObject({ name: '@agent-gateway/conformance', protocolVersion: PROTOCOL_VERSION });
+    expect(report.gateway).toMatchObject({ name: 'agent-gateway-reference', protocolVersion: PROTOCOL_VERSION, controlEnabled: true });
     expect(report.gateway.controlCommands.length).toBeGreaterThan(5);
     // Skipped: the two multi-node checks (no --peer-url) and per-principal authorisation (no --forbidden-prefix).
     expect(

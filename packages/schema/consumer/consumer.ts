@@ -49,7 +49,7 @@ export const onReplay: ServerToClientEvents['replay'] = (frames) => {
 // @ts-expect-error every request needs a handler
 export const handlers: RequestHandlers<null> = {};
 
-export const version: '1.0' = PROTOCOL_VERSION;
+export const version: '1.1' = PROTOCOL_VERSION;
 
 // The light entry point: a precompiled validator narrows to the registry's Static type.
 export function checkFrames(data: unknown): number | string {

@@ -81,7 +81,10 @@ function branchKey(bundle: BundleLike, branch: Json, index: number): string {
   const values = valueSet(resolved);
   if (values) return `value:${values.join(',')}`;
   if (isObject(resolved.properties)) {
+    // Only required single-valued properties tell members apart; an optional flag is not a tag.
+    const required = new Set(Array.isArray(resolved.required) ? resolved.required : []);
     const tags = Object.entries(resolved.properties)
+      .filter(([name]) => required.has(name))
       .map(([name, prop]) => {
         const p = resolve(bundle, prop);
         const v = isObject(p) ? valueSet(p) : undefined;

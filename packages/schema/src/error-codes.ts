@@ -33,6 +33,25 @@ export const ErrorCodes = {
   AgentFailed: 'AGENT_FAILED',
   /** An unexpected failure inside the gateway. The session log is unchanged. */
   Internal: 'INTERNAL',
+  /**
+   * The connection's pending output passed the gateway's bound and it is being closed: resume by
+   * cursor after reconnecting, nothing is lost.
+   */
+  SlowConsumer: 'SLOW_CONSUMER',
+  /** A bound on what a principal or the gateway may hold (sessions, connections) was reached. Not retryable as is. */
+  LimitExceeded: 'LIMIT_EXCEEDED',
+  /** A backing service (the shared store) is unreachable; retry after `retryAfterMs`. */
+  Unavailable: 'UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/**
+ * Codes added after 1.0, with the code a peer of an earlier minor receives instead (it validates
+ * against the code list of its own minor).
+ */
+export const ErrorCodeHistory: Partial<Record<ErrorCode, { since: `${number}.${number}`; fallback: ErrorCode }>> = {
+  SLOW_CONSUMER: { since: '1.1', fallback: 'BUSY' },
+  LIMIT_EXCEEDED: { since: '1.1', fallback: 'FORBIDDEN' },
+  UNAVAILABLE: { since: '1.1', fallback: 'BUSY' },
+};

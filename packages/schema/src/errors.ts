@@ -1,9 +1,10 @@
 import { MAX_WIRE_ISSUES } from './limits.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Closed } from './common.js';
-import { ErrorCodes } from './error-codes.js';
+import { ErrorCodeHistory, ErrorCodes } from './error-codes.js';
+import { FALLBACK_KEYWORD, since } from './since.js';
 
-export { ErrorCodes, type ErrorCode } from './error-codes.js';
+export { ErrorCodes, ErrorCodeHistory, type ErrorCode } from './error-codes.js';
 
 export const ValidationIssue = Type.Object(
   {
@@ -32,6 +33,7 @@ export const ErrorDetails = Type.Object(
     command: Type.Optional(Type.String({ maxLength: 64 })),
     sessionId: Type.Optional(Type.String({ maxLength: 256 })),
     runId: Type.Optional(Type.String({ maxLength: 256 })),
+    queueLength: Type.Optional(Type.Integer({ ...since('1.1'), minimum: 0, description: 'BUSY: runs already waiting in the session lane.' })),
   },
   { ...Closed, title: 'ErrorDetails', description: 'Machine-readable context of an error; which keys appear depends on the code.' },
 );
@@ -39,7 +41,10 @@ export const ErrorDetails = Type.Object(
 export const WireError = Type.Object(
   {
     code: Type.Union(
-      Object.values(ErrorCodes).map((c) => Type.Literal(c)),
+      Object.values(ErrorCodes).map((code) => {
+        const added = ErrorCodeHistory[code];
+        return Type.Literal(code, added ? { ...since(added.since), [FALLBACK_KEYWORD]: added.fallback } : {});
+      }),
       { description: 'Stable error code, see ErrorCodes.' },
     ),
     message: Type.String({ description: 'Human-readable explanation.', maxLength: 4096 }),

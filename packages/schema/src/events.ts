@@ -1,3 +1,4 @@
+import { since } from './since.js';
 import { MAX_EVENT_TEXT_LENGTH } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, RunId, ShortText, TaggedUnion, Timestamp } from './common.js';
@@ -73,7 +74,12 @@ export const StreamEndEvent = Type.Object(
     chunkCount: Type.Integer({ minimum: 0 }),
     text: Text,
   },
-  { ...Closed, title: 'StreamEndEvent', description: 'A stream finished; `text` is the whole streamed text (durable).' },
+  {
+    ...Closed,
+    title: 'StreamEndEvent',
+    description:
+      'A stream finished; `text` is the whole streamed text (durable). A stream never holds more than MAX_EVENT_TEXT_LENGTH characters: longer output continues in the next stream of the run.',
+  },
 );
 
 export const ResponseEvent = Type.Object(
@@ -82,6 +88,13 @@ export const ResponseEvent = Type.Object(
     runId: RunId,
     messageId: ShortText,
     text: Text,
+    truncated: Type.Optional(
+      Type.Literal(true, {
+        ...since('1.1'),
+        description:
+          "The response is longer than MAX_EVENT_TEXT_LENGTH: `text` holds its beginning, and the whole response is the concatenation of the run's stream.end texts in seq order.",
+      }),
+    ),
     at: Timestamp,
   },
   { ...Closed, title: 'ResponseEvent', description: "The run's final response: the assistant message it produced (durable)." },

@@ -1,3 +1,4 @@
+import { since } from './since.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed } from './common.js';
 import { VersionRange } from './errors.js';
@@ -25,10 +26,11 @@ export const Hello = Type.Object(
         version: Type.String({ maxLength: 64 }),
         instanceId: Type.Optional(
           Type.String({
+            ...since('1.1'),
             minLength: 1,
             maxLength: 128,
             description:
-              'Identity of the state this gateway serves. Session-row revisions and run ids are comparable only within one instanceId: an in-memory gateway gets a new one at every start, gateways sharing a durable store share one. A client that sees it change drops what it knew of rows and runs (since 1.1).',
+              'Identity of the state this gateway serves. Session-row revisions and run ids are comparable only within one instanceId: an in-memory gateway gets a new one at every start, gateways sharing a durable store share one. A client that sees it change drops what it knew of rows and runs.',
           }),
         ),
       },
@@ -41,6 +43,16 @@ export const Hello = Type.Object(
         maxFramesPerBatch: Type.Integer({ minimum: 1 }),
         maxEvents: Type.Integer({ minimum: 1 }),
         maxBytes: Type.Integer({ minimum: 1 }),
+        maxQueuedRuns: Type.Optional(
+          Type.Integer({
+            ...since('1.1'),
+            minimum: 1,
+            description: 'Runs that may wait in one session lane; chat.send past it answers BUSY with details.queueLength.',
+          }),
+        ),
+        maxSnapshotBytes: Type.Optional(
+          Type.Integer({ ...since('1.1'), minimum: 1, description: 'JSON size a snapshot stays within (oldest messages and events are left out first).' }),
+        ),
       },
       Closed,
     ),

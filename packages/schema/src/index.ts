@@ -19,6 +19,7 @@ export {
   SUPPORTED_VERSIONS,
   parseProtocolVersion,
   isSupportedProtocolVersion,
+  negotiateProtocolVersion,
   type ParsedVersion,
 } from './version.js';
 export {
@@ -40,7 +41,9 @@ export {
   SessionEvent,
   type SessionEventType,
 } from './events.js';
-export { ErrorCodes, type ErrorCode } from './error-codes.js';
+export { ErrorCodes, ErrorCodeHistory, type ErrorCode } from './error-codes.js';
+export { SINCE_KEYWORD, FALLBACK_KEYWORD, since } from './since.js';
+export { downgradeMessage } from './downgrade.js';
 export { Requests, ServerEvents, type RequestEntry } from './wire-names.js';
 export { TERMINAL_TOOL_PHASES, isTerminalToolPhase, isTerminalRunStatus, isTerminalSessionStatus, isDurableEvent } from './lifecycle.js';
 export { SkippedRange, EventFrame, ToolFrame, EventBatch, ToolBatch, RetainedEvent } from './frames.js';

@@ -1,3 +1,4 @@
+import { since } from './since.js';
 import { MAX_ACTIVE_RUN_TOOLS, MAX_EVENT_TEXT_LENGTH, MAX_SNAPSHOT_EVENTS, MAX_SNAPSHOT_MESSAGES } from './limits.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed, Cursor, Epoch, RunId, SessionId, ShortText, Timestamp } from './common.js';
@@ -66,6 +67,9 @@ export const SnapshotMessage = Type.Object(
     messageId: ShortText,
     role: Role,
     text: Type.String({ maxLength: MAX_EVENT_TEXT_LENGTH }),
+    truncated: Type.Optional(
+      Type.Literal(true, { ...since('1.1'), description: 'The message is longer than MAX_EVENT_TEXT_LENGTH and `text` holds its beginning.' }),
+    ),
     runId: Type.Optional(RunId),
     seq: Type.Integer({ minimum: 1 }),
     at: Timestamp,
@@ -91,6 +95,12 @@ export const ActiveRun = Type.Object(
     trigger: RunTrigger,
     startedAt: Timestamp,
     text: Type.String({ maxLength: MAX_EVENT_TEXT_LENGTH, description: 'Streamed text so far.' }),
+    truncated: Type.Optional(
+      Type.Literal(true, {
+        ...since('1.1'),
+        description: 'The run streamed more than MAX_EVENT_TEXT_LENGTH characters and `text` holds the beginning.',
+      }),
+    ),
     tools: Type.Array(SnapshotToolCall, { maxItems: MAX_ACTIVE_RUN_TOOLS }),
   },
   { ...Closed, title: 'ActiveRun', description: 'The run in progress when the snapshot was taken.' },
@@ -119,6 +129,20 @@ export const Snapshot = Type.Object(
       maxItems: MAX_SNAPSHOT_EVENTS,
       description: 'The retained durable events, ascending by seq.',
     }),
+    omitted: Type.Optional(
+      Type.Object(
+        {
+          messages: Type.Integer({ minimum: 0, description: 'The oldest messages left out.' }),
+          events: Type.Integer({ minimum: 0, description: 'The oldest retained durable events left out.' }),
+        },
+        {
+          ...Closed,
+          ...since('1.1'),
+          description:
+            "The snapshot was bounded by the gateway's snapshot size (hello.limits.maxSnapshotBytes): these counts of the oldest messages and events were left out. Absent when nothing was.",
+        },
+      ),
+    ),
   },
   {
     ...Closed,

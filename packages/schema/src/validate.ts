@@ -1,5 +1,6 @@
 import type { Options } from 'ajv';
 import { MAX_WIRE_ISSUES } from './limits.js';
+import { FALLBACK_KEYWORD, SINCE_KEYWORD } from './since.js';
 import { ErrorCodes, type ValidationIssue, type WireError } from './errors.js';
 import { toIssues, type Validation, type ValidateFunction } from './issues.js';
 import type { SchemaName, SchemaType } from './registry.js';
@@ -13,6 +14,8 @@ export type ValidatorTable = Record<SchemaName, ValidateFunction>;
 /** Ajv options shared by the runtime compiler and the standalone generator, so both agree. */
 export const AJV_OPTIONS: Options = {
   strict: true,
+  // Annotations of the version each part of a message was introduced in (see since.ts).
+  keywords: [SINCE_KEYWORD, FALLBACK_KEYWORD],
   discriminator: true,
   allErrors: false,
   allowUnionTypes: true,

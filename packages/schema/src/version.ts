@@ -1,14 +1,20 @@
 /**
  * Protocol versions are "MAJOR.MINOR".
- * - A MINOR bump only adds: new optional fields, new messages, new enum members a client may ignore.
+ * - A MINOR bump only adds: new optional fields, new messages, new error codes. Each addition is
+ *   marked in the schema with the version that introduced it (`x-since`); a new error code also names
+ *   the older code an earlier minor gets instead (`x-fallback`).
  * - Anything else (removing a message or field, renaming, making a field required, narrowing a type)
  *   is a MAJOR bump. The compatibility test in this package enforces it against the released baseline.
- * A gateway serves every minor of its major; a client that asks for another major is refused with
+ * A gateway serves every minor of its major and negotiates the highest minor both sides know: a peer
+ * asking for an older minor is served that minor — it receives only what that minor defines (later
+ * fields left out, later error codes replaced by their fallback) — and a peer asking for a newer minor
+ * than the gateway's own is served the gateway's, never refused. `hello.protocolVersion` and
+ * `joined.protocolVersion` say which minor was chosen. A peer asking for another major is refused with
  * UNSUPPORTED_PROTOCOL_VERSION naming the supported range.
  */
-export const PROTOCOL_VERSION = '1.0' as const;
+export const PROTOCOL_VERSION = '1.1' as const;
 export const PROTOCOL_MAJOR = 1;
-export const PROTOCOL_MINOR = 0;
+export const PROTOCOL_MINOR = 1;
 
 export interface ParsedVersion {
   major: number;
@@ -28,3 +34,13 @@ export function isSupportedProtocolVersion(version: string): boolean {
 }
 
 export const SUPPORTED_VERSIONS = { min: `${PROTOCOL_MAJOR}.0`, max: `${PROTOCOL_MAJOR}.${PROTOCOL_MINOR}` } as const;
+
+/**
+ * The version a gateway serves a peer asking for `requested`: the highest minor both know, or
+ * undefined when the major is not served.
+ */
+export function negotiateProtocolVersion(requested: string): string | undefined {
+  const parsed = parseProtocolVersion(requested);
+  if (!parsed || parsed.major !== PROTOCOL_MAJOR) return undefined;
+  return parsed.minor >= PROTOCOL_MINOR ? PROTOCOL_VERSION : `${PROTOCOL_MAJOR}.${parsed.minor}`;
+}

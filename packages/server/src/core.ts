@@ -18,6 +18,8 @@ export interface GatewayCore {
   auth: AuthOptions;
   retention: ResolvedRetention;
   maxPayloadBytes: number;
+  /** Bounds announced in hello.limits beyond the retention and payload ones. */
+  limits: { maxQueuedRuns: number; maxSnapshotBytes: number };
   sessions: SessionRegistry;
   runs: RunRegistry;
   lifecycle: RunLifecycle;

@@ -6,9 +6,18 @@ import { Server } from 'socket.io';
 import { createDemoAgent } from './agent/index.js';
 import type { GatewayCore } from './core.js';
 import { DEFAULT_SLOW_CONSUMER_BYTES, Fanout, pressureAwareMirrorPolicy, type BatchWriter } from './delivery/index.js';
-import { MemorySessionLogStore, resolveRetention } from './log/index.js';
+import { MemorySessionLogStore, positiveInteger, resolveRetention } from './log/index.js';
 import { createGatewayHeartbeats, createMetrics, createPressureMonitor, DiagnosticsHub, type HeartbeatRule, type WorkloadSnapshot } from './ops/index.js';
-import { DEFAULT_DIAGNOSTICS_INTERVAL_MS, DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, type GatewayOptions } from './options.js';
+import {
+  DEFAULT_DIAGNOSTICS_INTERVAL_MS,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_MAX_CONVERSATION_BYTES,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_QUEUED_RUNS,
+  DEFAULT_MAX_SNAPSHOT_BYTES,
+  MIN_SNAPSHOT_BYTES,
+  type GatewayOptions,
+} from './options.js';
 import { Joiner, type ResumeRule } from './resume/index.js';
 import { RunLifecycle, RunRegistry, type RunEndOrder } from './runs/index.js';
 import { SessionRegistry } from './sessions/index.js';
@@ -73,8 +82,11 @@ function createLogger(option: Logger | false | undefined): Logger {
 export async function composeGateway(options: GatewayOptions, pieces: Partial<GatewayPieces>): Promise<Gateway> {
   const logger = createLogger(options.logger);
   const retention = resolveRetention(options.retention);
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new RangeError('maxPayloadBytes must be a positive integer');
+  const maxPayloadBytes = positiveInteger(options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
+  const limits = {
+    maxQueuedRuns: positiveInteger(options.maxQueuedRuns, DEFAULT_MAX_QUEUED_RUNS, 'maxQueuedRuns'),
+    maxSnapshotBytes: Math.max(MIN_SNAPSHOT_BYTES, positiveInteger(options.maxSnapshotBytes, DEFAULT_MAX_SNAPSHOT_BYTES, 'maxSnapshotBytes')),
+  };
   const auth = options.auth ?? {};
   // A store passed in is the caller's to close; the in-memory default is ours.
   const ownStore = options.store ? undefined : new MemorySessionLogStore(retention);
@@ -127,6 +139,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const sessions = new SessionRegistry({
     store,
     logger,
+    maxConversationBytes: positiveInteger(options.maxConversationBytes, DEFAULT_MAX_CONVERSATION_BYTES, 'maxConversationBytes'),
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
     epochChanged: (session) => fanout.restartSession(session.id),
     rowChanged: (change) => {
@@ -136,9 +149,16 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
       }
     },
   });
-  const lifecycle = new RunLifecycle({ sessions, runs, logger, ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}) });
+  const lifecycle = new RunLifecycle({
+    sessions,
+    runs,
+    logger,
+    maxQueuedRuns: limits.maxQueuedRuns,
+    ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}),
+  });
   const joiner = new Joiner({
     fanout,
+    maxSnapshotBytes: limits.maxSnapshotBytes,
     queuedRunOf: (sessionId) => runs.activeRuns(sessionId).find((r) => r.status === 'queued'),
     ...(pieces.resumeRule ? { rule: pieces.resumeRule } : {}),
   });
@@ -171,6 +191,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     auth,
     retention,
     maxPayloadBytes,
+    limits,
     sessions,
     runs,
     lifecycle,

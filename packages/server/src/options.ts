@@ -37,6 +37,12 @@ export interface GatewayOptions {
   agent?: Agent;
   /** Largest inbound message, as JSON bytes. */
   maxPayloadBytes?: number;
+  /** Agent runs that may wait in one session lane; past it chat.send answers BUSY (default 16). */
+  maxQueuedRuns?: number;
+  /** JSON size a snapshot stays within: the oldest messages and events are left out first (default 4 MiB, at least 64 KiB). */
+  maxSnapshotBytes?: number;
+  /** JSON size of the conversation each session keeps for snapshots and agent history (default 4 MiB). */
+  maxConversationBytes?: number;
   /** Serve static files from this folder at `/` (skipped when it does not exist). */
   staticDir?: string;
   pressure?: PressureOptions;
@@ -53,5 +59,9 @@ export interface GatewayOptions {
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_RUNS = 16;
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+export const MIN_SNAPSHOT_BYTES = 64 * 1024;
+export const DEFAULT_MAX_CONVERSATION_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 10 * 60 * 1000;
 export const DEFAULT_DIAGNOSTICS_INTERVAL_MS = 5_000;

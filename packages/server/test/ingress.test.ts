@@ -1,4 +1,4 @@
-import type { Hello, ProtocolErrorEvent, WireError } from '@agent-gateway/schema';
+import { PROTOCOL_VERSION, type Hello, type ProtocolErrorEvent, type WireError } from '@agent-gateway/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/index.js';
 import { messages } from './helpers/events.js';
@@ -129,23 +129,26 @@ describe('protocol version negotiation (R1.4)', () => {
     const gw = await h.start();
     const error = await h.refused(gw, { protocolVersion: '2.0' });
     expect(error.message).toBe('UNSUPPORTED_PROTOCOL_VERSION');
-    expect(error.data).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0', max: '1.0' } } });
+    expect(error.data).toMatchObject({ code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0', max: PROTOCOL_VERSION } } });
   });
 
   it('serves any minor of its major and says which version it speaks', async () => {
     const gw = await h.start();
     const c = await h.client(gw, { protocolVersion: '1.7' });
     const hello = c.rec.packets[0]!.args[0] as Hello;
-    expect(hello).toMatchObject({ protocolVersion: '1.0', supported: { min: '1.0', max: '1.0' } });
+    // A newer minor than the gateway's is served the gateway's own, not refused.
+    expect(hello).toMatchObject({ protocolVersion: PROTOCOL_VERSION, supported: { min: '1.0', max: PROTOCOL_VERSION } });
     const joined = await c.request('join', { sessionId: 'v', protocolVersion: '1.3' });
-    expect(joined).toMatchObject({ ok: true, data: { protocolVersion: '1.0' } });
+    expect(joined).toMatchObject({ ok: true, data: { protocolVersion: PROTOCOL_VERSION } });
+    const older = await h.client(gw, { protocolVersion: '1.0' });
+    expect(older.rec.packets[0]!.args[0]).toMatchObject({ protocolVersion: '1.0', supported: { min: '1.0', max: PROTOCOL_VERSION } });
   });
 
   it('refuses a join that asks for another major through the acknowledgement', async () => {
     const gw = await h.start();
     const c = await h.client(gw);
     const result = await c.request('join', { sessionId: 'v', protocolVersion: '0.9' });
-    expect(result).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0', max: '1.0' } } } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'UNSUPPORTED_PROTOCOL_VERSION', details: { supported: { min: '1.0', max: PROTOCOL_VERSION } } } });
     expect(internalsOf(gw).sessions.get('v')).toBeUndefined();
   });
 

@@ -1,4 +1,12 @@
-import type { EventFrame, ServerEventName, ServerEventPayload, ToolFrame } from '@agent-gateway/schema';
+import {
+  downgradeMessage,
+  PROTOCOL_VERSION,
+  ServerEvents,
+  type EventFrame,
+  type ServerEventName,
+  type ServerEventPayload,
+  type ToolFrame,
+} from '@agent-gateway/schema';
 import type { GatewaySocket } from '../transport/socket-types.js';
 
 export type FrameChannel = 'replay' | 'session.event' | 'session.tool';
@@ -39,11 +47,17 @@ export class Outbox {
   framesSent = 0;
   batchesSent = 0;
 
+  /** The protocol version this socket negotiated, when it is older than the gateway's own. */
+  private readonly olderVersion: string | undefined;
+
   constructor(
     readonly socket: GatewaySocket,
     private readonly maxFramesPerBatch: number,
     private readonly writeBatch: BatchWriter = emitBatch,
-  ) {}
+  ) {
+    const negotiated = socket.data.protocolVersion;
+    this.olderVersion = negotiated !== undefined && negotiated !== PROTOCOL_VERSION ? negotiated : undefined;
+  }
 
   get id(): string {
     return this.socket.id;
@@ -134,14 +148,22 @@ export class Outbox {
         this.queuedFrames -= item.frames.length;
         this.framesSent += item.frames.length;
         this.batchesSent += 1;
-        this.writeBatch(this.socket, item.channel, item.frames);
+        this.writeBatch(this.socket, item.channel, this.downgraded(item.channel === 'session.tool' ? 'ToolBatch' : 'EventBatch', item.frames));
       } else if (item.kind === 'emit') {
-        (this.socket.emit as (event: string, payload: unknown) => boolean)(item.event, item.payload);
+        (this.socket.emit as (event: string, payload: unknown) => boolean)(item.event, this.downgraded(ServerEvents[item.event].payload, item.payload));
       } else {
         item.ack(item.result);
       }
     }
     this.items = sent === items.length ? [] : items.slice(sent);
+  }
+
+  /**
+   * A message as this socket's negotiated minor defines it: what a later minor added is left out, so
+   * a peer that speaks an older minor never receives a field or code it cannot validate.
+   */
+  private downgraded<T>(schema: 'EventBatch' | 'ToolBatch' | (typeof ServerEvents)[ServerEventName]['payload'], message: T): T {
+    return this.olderVersion === undefined ? message : (downgradeMessage(schema, message, this.olderVersion) as T);
   }
 
   private push(item: OutItem): void {

@@ -56,7 +56,8 @@ export function createGatewayHeartbeats(deps: GatewayHeartbeatsOptions): Heartbe
         const session = sessions.get(sessionId);
         if (!session) return;
         const started = await lifecycle.start({ session, trigger: 'heartbeat', body: { kind: 'turn', work: (runId) => Promise.resolve(work(runId)) } });
-        await started.settled;
+        // A turn is never refused: only agent runs count against the lane's bound.
+        if ('settled' in started) await started.settled;
       },
       abortActive: (sessionId) => void sessions.get(sessionId)?.lane.abortActive(undefined, new Error('interrupted by a heartbeat')),
     },

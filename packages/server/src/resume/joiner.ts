@@ -8,6 +8,8 @@ export interface JoinerOptions {
   fanout: Fanout;
   /** The session's run waiting in its lane, if any (a snapshot shows it as the active run). */
   queuedRunOf(sessionId: string): QueuedRunInfo | undefined;
+  /** JSON size a snapshot stays within. */
+  maxSnapshotBytes: number;
   rule?: ResumeRule;
 }
 
@@ -65,7 +67,7 @@ export class Joiner {
         fanout.skip(member, head.cursor, 'compacted');
       } else {
         this.counters.resyncs += 1;
-        outbox.emit('snapshot', await buildSnapshot(session, this.options.queuedRunOf(session.id)));
+        outbox.emit('snapshot', await buildSnapshot(session, this.options.queuedRunOf(session.id), this.options.maxSnapshotBytes));
         fanout.addMember(session.id, outbox, head.cursor);
       }
       joining.reserveAnswer();

@@ -1,7 +1,8 @@
-import { ErrorCodes, type SessionEvent, type WireError } from '@agent-gateway/schema';
+import { ErrorCodes, formatIssues, MAX_EVENT_TEXT_LENGTH, validate, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent, AgentMessage, AgentOutput } from '../agent/agent.js';
 import type { RunRecord } from './registry.js';
+import { boundedPrefix, splitText } from '../sessions/text-bounds.js';
 
 /** How a run ended, and the events that close what it left open. */
 export type RunOutcome =
@@ -20,28 +21,45 @@ export interface AgentTurnInput {
   now(): number;
 }
 
+/** The agent produced something no protocol event can carry; the run fails with AGENT_FAILED. */
+export class InvalidAgentOutput extends Error {}
+
 /**
- * Turns agent output into log events: chunks into `stream.chunk` of the open stream, the close of a
- * stream into `stream.end` carrying its whole text, tool phases into `tool`. The run's response is
- * the text of all its streams.
+ * Turns agent output into log events that always fit the protocol: chunks into `stream.chunk` of the
+ * open stream, the close of a stream into `stream.end` carrying its whole text, tool phases into
+ * `tool` (checked against the schema). No stream holds more than MAX_EVENT_TEXT_LENGTH characters:
+ * output beyond it continues in the run's next stream (and an oversized chunk is cut into several),
+ * so every `stream.end` carries its stream's whole text. The run's response is the text of all its
+ * streams; past the bound `response` carries its beginning and `truncated: true`.
  */
 class StreamRecorder {
   private open: { streamId: string; chunks: number; text: string } | undefined;
   private streamIndex = 0;
+  /** The beginning of the response, within the text bound; `truncated` once more was streamed. */
   response = '';
+  truncated = false;
 
   constructor(private readonly runId: string) {}
 
   record(output: AgentOutput, at: number): SessionEvent[] {
     if (output.type === 'chunk') {
-      const stream = (this.open ??= { streamId: `${this.runId}-s${this.streamIndex++}`, chunks: 0, text: '' });
-      const index = stream.chunks++;
-      stream.text += output.text;
-      return [{ type: 'stream.chunk', runId: this.runId, streamId: stream.streamId, index, text: output.text }];
+      if (typeof output.text !== 'string') throw new InvalidAgentOutput('a chunk without text');
+      const events: SessionEvent[] = [];
+      for (const piece of splitText(output.text)) {
+        if (this.open && this.open.text.length + piece.length > MAX_EVENT_TEXT_LENGTH) events.push(...this.close());
+        const stream = (this.open ??= { streamId: `${this.runId}-s${this.streamIndex++}`, chunks: 0, text: '' });
+        const index = stream.chunks++;
+        stream.text += piece;
+        events.push({ type: 'stream.chunk', runId: this.runId, streamId: stream.streamId, index, text: piece });
+      }
+      return events;
     }
     if (output.type === 'stream.end') return this.close();
     const { type: _tool, ...tool } = output;
-    return [{ type: 'tool', runId: this.runId, ...tool, at }];
+    const event: SessionEvent = { type: 'tool', runId: this.runId, ...tool, at };
+    const checked = validate('SessionEvent', event);
+    if (!checked.ok) throw new InvalidAgentOutput(`an invalid tool event: ${formatIssues(checked.issues)}`);
+    return [event];
   }
 
   /** The `stream.end` of the open stream, if one is open. */
@@ -49,7 +67,11 @@ class StreamRecorder {
     const stream = this.open;
     if (!stream) return [];
     this.open = undefined;
-    this.response += stream.text;
+    if (!this.truncated) {
+      const joined = this.response + stream.text;
+      this.response = boundedPrefix(joined);
+      this.truncated = this.response.length < joined.length;
+    }
     return [{ type: 'stream.end', runId: this.runId, streamId: stream.streamId, chunkCount: stream.chunks, text: stream.text }];
   }
 }
@@ -71,13 +93,25 @@ export async function playAgentTurn(input: AgentTurnInput, signal: AbortSignal):
     if (signal.aborted) throw signal.reason;
     const closing = streams.close();
     if (closing.length > 0) await input.append(closing);
-    await input.append([{ type: 'response', runId: run.runId, messageId: `${run.runId}-reply`, text: streams.response, at: input.now() }]);
+    await input.append([
+      {
+        type: 'response',
+        runId: run.runId,
+        messageId: `${run.runId}-reply`,
+        text: streams.response,
+        ...(streams.truncated ? { truncated: true as const } : {}),
+        at: input.now(),
+      },
+    ]);
     return { status: 'completed', tail: [] };
   } catch (error) {
     const tail = streams.close();
     if (signal.aborted) return { status: 'aborted', tail };
     input.logger.warn({ err: error, runId: run.runId, sessionId: input.sessionId }, 'agent failed');
-    const wire: WireError = { code: ErrorCodes.AgentFailed, message: 'The agent failed while answering.', retryable: true };
+    const wire: WireError =
+      error instanceof InvalidAgentOutput
+        ? { code: ErrorCodes.AgentFailed, message: `The agent produced output the protocol cannot carry: ${error.message}`.slice(0, 4096), retryable: false }
+        : { code: ErrorCodes.AgentFailed, message: 'The agent failed while answering.', retryable: true };
     tail.push({ type: 'error', runId: run.runId, error: wire, at: input.now() });
     return { status: 'failed', error: wire, tail };
   }

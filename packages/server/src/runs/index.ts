@@ -2,7 +2,7 @@
  * Runs: one lifecycle for every run (start, lane, play, end in the protocol's order), the session
  * lanes that serialise them, the registry of runs with its idempotency guard.
  */
-export { RunLifecycle, type RunBody, type StartRun, type StartedRun, type RunLifecycleOptions } from './lifecycle.js';
+export { RunLifecycle, type RunBody, type StartRun, type StartedRun, type RefusedRun, type RunLifecycleOptions } from './lifecycle.js';
 export { clearProjectionFirst, type RunEndOrder, type RunEndSteps } from './run-end.js';
 export { playAgentTurn, type RunOutcome } from './agent-turn.js';
 export { RunRegistry, newRunId, type RunRecord, type CreateRunInput, type CreateRunOutcome } from './registry.js';

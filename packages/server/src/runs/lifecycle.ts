@@ -1,4 +1,4 @@
-import { ErrorCodes, type RunTrigger, type SessionEvent } from '@agent-gateway/schema';
+import { ErrorCodes, type RunTrigger, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/agent.js';
 import type { Session, SessionRegistry } from '../sessions/index.js';
@@ -33,13 +33,23 @@ export interface StartedRun {
   settled: Promise<void>;
 }
 
+/** The session's lane is full: nothing was created. */
+export interface RefusedRun {
+  refused: WireError;
+}
+
 export interface RunLifecycleOptions {
   sessions: SessionRegistry;
   runs: RunRegistry;
   logger: Logger;
+  /** Agent runs that may wait in one session lane; past it a new one is refused with BUSY. */
+  maxQueuedRuns: number;
   endOrder?: RunEndOrder;
   now?: () => number;
 }
+
+/** How long a client told BUSY is asked to wait before retrying. */
+const BUSY_RETRY_AFTER_MS = 1_000;
 
 /**
  * Every run of the gateway starts here — chat.send, control run.script and heartbeat turns — and
@@ -55,8 +65,15 @@ export class RunLifecycle {
     this.endOrder = options.endOrder ?? clearProjectionFirst;
   }
 
-  async start(spec: StartRun): Promise<StartedRun> {
+  async start(spec: StartRun): Promise<StartedRun | RefusedRun> {
     const { session, body } = spec;
+    // A retry of a run already accepted gets that run, full lane or not.
+    const original = spec.idempotencyKey === undefined ? undefined : this.options.runs.findByKey(session.id, spec.idempotencyKey);
+    if (original) return { run: original, duplicate: true, settled: Promise.resolve() };
+    if (body.kind === 'agent') {
+      const waiting = this.options.runs.activeRuns(session.id).filter((r) => r.status === 'queued').length;
+      if (waiting >= this.options.maxQueuedRuns) return { refused: busy(session.id, waiting) };
+    }
     const { run, duplicate } = this.options.runs.create({
       sessionId: session.id,
       trigger: spec.trigger,
@@ -181,4 +198,14 @@ export class RunLifecycle {
       afterCleanup: (task) => runs.afterCleanup(run, task),
     });
   }
+}
+
+function busy(sessionId: string, queueLength: number): WireError {
+  return {
+    code: ErrorCodes.Busy,
+    message: `Session ${sessionId} already has ${queueLength} runs waiting; send again once one has finished.`.slice(0, 4096),
+    details: { sessionId, queueLength },
+    retryable: true,
+    retryAfterMs: BUSY_RETRY_AFTER_MS,
+  };
 }

@@ -25,6 +25,8 @@ export interface SessionRegistryOptions {
   epochChanged(session: Session): void;
   /** A row changed: broadcast sessions.changed. */
   rowChanged(change: SessionsChanged): void;
+  /** Bound of each session's conversation view (JSON bytes). */
+  maxConversationBytes?: number;
   now?: () => number;
 }
 
@@ -72,6 +74,7 @@ export class SessionRegistry {
             failed: (turn, error) => this.options.logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
           },
           this.now(),
+          this.options.maxConversationBytes,
         );
         this.sessions.set(sessionId, session);
         this.creating.delete(sessionId);

@@ -8,7 +8,7 @@ import { SessionView } from './view.js';
 export class Session {
   /** Appends, joins and recreation of this session run one at a time through this queue. */
   readonly serial = new SerialQueue();
-  readonly view = new SessionView();
+  readonly view: SessionView;
   readonly lane: Lane;
   row: SessionRow;
   readonly createdAt: number;
@@ -19,7 +19,9 @@ export class Session {
     public epoch: string,
     laneEvents: LaneEvents,
     now: number,
+    maxConversationBytes?: number,
   ) {
+    this.view = new SessionView(maxConversationBytes);
     this.lane = new Lane(id, laneEvents);
     this.createdAt = now;
     this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };

@@ -1,6 +1,5 @@
 import {
   MAX_ACTIVE_RUN_TOOLS,
-  MAX_EVENT_TEXT_LENGTH,
   MAX_SNAPSHOT_MESSAGES,
   type ActiveRun,
   type RunTrigger,
@@ -8,6 +7,7 @@ import {
   type SnapshotToolCall,
 } from '@agent-gateway/schema';
 import type { LogEntry } from '../log/index.js';
+import { boundedPrefix } from './text-bounds.js';
 
 /**
  * The part of a session a snapshot needs beyond the retained events: the conversation and the run in
@@ -17,6 +17,17 @@ import type { LogEntry } from '../log/index.js';
 export class SessionView {
   messages: SnapshotMessage[] = [];
   activeRun: ActiveRun | null = null;
+  /** JSON bytes of `messages`, kept within `maxBytes` by dropping the oldest. */
+  private messageBytes: number[] = [];
+  private totalBytes = 0;
+
+  /** @param maxBytes bound of the conversation kept for snapshots and agent history (JSON bytes). */
+  constructor(private readonly maxBytes: number = Number.POSITIVE_INFINITY) {}
+
+  /** JSON bytes of the conversation held. */
+  get bytes(): number {
+    return this.totalBytes;
+  }
 
   apply(entries: readonly LogEntry[]): void {
     for (const { seq, event } of entries) {
@@ -25,21 +36,33 @@ export class SessionView {
           this.pushMessage({
             messageId: event.messageId,
             role: event.role,
-            text: event.text,
+            ...boundedText(event.text),
             ...(event.runId ? { runId: event.runId } : {}),
             seq,
             at: event.at,
           });
           break;
         case 'response':
-          this.pushMessage({ messageId: event.messageId, role: 'assistant', text: event.text, runId: event.runId, seq, at: event.at });
+          this.pushMessage({
+            messageId: event.messageId,
+            role: 'assistant',
+            ...boundedText(event.text),
+            ...(event.truncated ? { truncated: true } : {}),
+            runId: event.runId,
+            seq,
+            at: event.at,
+          });
           break;
         case 'run.start':
           this.activeRun = { runId: event.runId, status: 'running', trigger: event.trigger, startedAt: event.at, text: '', tools: [] };
           break;
         case 'stream.chunk':
-          if (this.activeRun?.runId === event.runId && this.activeRun.text.length + event.text.length <= MAX_EVENT_TEXT_LENGTH)
-            this.activeRun.text += event.text;
+          if (this.activeRun?.runId === event.runId && !this.activeRun.truncated) {
+            const text = this.activeRun.text + event.text;
+            const bounded = boundedText(text);
+            this.activeRun.text = bounded.text;
+            if (bounded.truncated) this.activeRun.truncated = true;
+          }
           break;
         case 'tool':
           if (this.activeRun?.runId === event.runId) this.updateTool(this.activeRun.tools, event);
@@ -55,6 +78,8 @@ export class SessionView {
 
   reset(): void {
     this.messages = [];
+    this.messageBytes = [];
+    this.totalBytes = 0;
     this.activeRun = null;
   }
 
@@ -66,8 +91,20 @@ export class SessionView {
   }
 
   private pushMessage(message: SnapshotMessage): void {
+    const bytes = jsonBytes(message);
     this.messages.push(message);
-    if (this.messages.length > MAX_SNAPSHOT_MESSAGES) this.messages.splice(0, this.messages.length - MAX_SNAPSHOT_MESSAGES);
+    this.messageBytes.push(bytes);
+    this.totalBytes += bytes;
+    // The newest message always stays, whatever its size; older ones go first.
+    let drop = 0;
+    while (this.messages.length - drop > 1 && (this.totalBytes > this.maxBytes || this.messages.length - drop > MAX_SNAPSHOT_MESSAGES)) {
+      this.totalBytes -= this.messageBytes[drop]!;
+      drop += 1;
+    }
+    if (drop > 0) {
+      this.messages.splice(0, drop);
+      this.messageBytes.splice(0, drop);
+    }
   }
 
   private updateTool(
@@ -84,4 +121,14 @@ export class SessionView {
     if (event.input !== undefined) tool.input = event.input;
     if (event.output !== undefined) tool.output = event.output;
   }
+}
+
+/** A text within the protocol's bound, flagged when it had to be cut. */
+function boundedText(text: string): { text: string; truncated?: true } {
+  const bounded = boundedPrefix(text);
+  return bounded.length < text.length ? { text: bounded, truncated: true } : { text };
+}
+
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }

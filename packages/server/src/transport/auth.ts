@@ -4,7 +4,7 @@ import {
   PROTOCOL_VERSION,
   SUPPORTED_VERSIONS,
   invalidMessageError,
-  isSupportedProtocolVersion,
+  negotiateProtocolVersion,
   validate,
   type WireError,
 } from '@agent-gateway/schema';
@@ -77,15 +77,16 @@ export function createHandshakeMiddleware(config: HandshakeConfig) {
       const checked = validate('HandshakeAuth', raw);
       if (!checked.ok) return next(handshakeError(invalidMessageError('handshake', checked.issues)));
       const auth = checked.value;
-      const protocolVersion = auth.protocolVersion ?? PROTOCOL_VERSION;
-      if (!isSupportedProtocolVersion(protocolVersion)) return next(handshakeError(unsupportedVersionError(protocolVersion)));
+      const requested = auth.protocolVersion ?? PROTOCOL_VERSION;
+      const protocolVersion = negotiateProtocolVersion(requested);
+      if (protocolVersion === undefined) return next(handshakeError(unsupportedVersionError(requested)));
       const principal = await verifyToken(auth.token);
       if (!principal) {
         return next(handshakeError({ code: ErrorCodes.Unauthorized, message: 'Missing or invalid token.', retryable: false }));
       }
       const data: SocketData = {
         principal,
-        protocolVersion: negotiatedVersion(protocolVersion),
+        protocolVersion,
         controlEnabled: config.controlToken !== undefined && tokensEqual(auth.controlToken, config.controlToken),
       };
       Object.assign(socket.data, data);
@@ -94,13 +95,6 @@ export function createHandshakeMiddleware(config: HandshakeConfig) {
       next(handshakeError({ code: ErrorCodes.Internal, message: 'Handshake failed.', retryable: true }));
     }
   };
-}
-
-/** A client asking for a newer minor of our major gets ours; an older minor is served as asked. */
-function negotiatedVersion(requested: string): string {
-  const [, minor] = requested.split('.');
-  const ours = PROTOCOL_VERSION.split('.')[1];
-  return Number(minor) <= Number(ours) ? requested : PROTOCOL_VERSION;
 }
 
 export async function isAuthorized(auth: AuthOptions, principal: Principal, sessionId: string): Promise<boolean> {

@@ -28,6 +28,9 @@ export function acceptConnection(core: GatewayCore, socket: GatewaySocket, optio
     ...(options.validate ? { validate: options.validate } : {}),
   });
   socket.on('disconnect', (reason) => {
+    // The gateway serves one namespace: a client that leaves it has no use for the connection, which
+    // would otherwise stay open, uncounted, for as long as the client answers pings.
+    if (reason === 'client namespace disconnect') socket.conn.close();
     outbox.close();
     core.outboxes.delete(socket.id);
     fanout.removeSocket(socket.id);
@@ -40,7 +43,14 @@ export function acceptConnection(core: GatewayCore, socket: GatewaySocket, optio
     supported: { ...SUPPORTED_VERSIONS },
     gateway: options.gateway,
     principal: principal.id.slice(0, 256),
-    limits: { maxPayloadBytes, maxFramesPerBatch: MAX_FRAMES_PER_BATCH, maxEvents: retention.maxEvents, maxBytes: retention.maxBytes },
+    limits: {
+      maxPayloadBytes,
+      maxFramesPerBatch: MAX_FRAMES_PER_BATCH,
+      maxEvents: retention.maxEvents,
+      maxBytes: retention.maxBytes,
+      maxQueuedRuns: core.limits.maxQueuedRuns,
+      maxSnapshotBytes: core.limits.maxSnapshotBytes,
+    },
     control: { enabled: controlEnabled, commands: control.commands() },
   });
 }

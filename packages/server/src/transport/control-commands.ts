@@ -52,14 +52,15 @@ export function registerControlCommands(surface: ControlSurface, core: GatewayCo
 
   surface.register('run.script', async (command, context) => {
     const session = await sessions.getOrCreate(command.sessionId);
-    const { run } = await lifecycle.start({
+    const started = await lifecycle.start({
       session,
       trigger: 'chat',
       scopedSocketId: context.socket.id,
       ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
       body: { kind: 'agent', agent: createScriptedAgent(command.steps, gates), text: '' },
     });
-    return { ok: true, data: { type: 'run.script', sessionId: session.id, runId: run.runId } };
+    if ('refused' in started) return { ok: false, error: started.refused };
+    return { ok: true, data: { type: 'run.script', sessionId: session.id, runId: started.run.runId } };
   });
 
   surface.register('run.release', async (command) => {

@@ -47,13 +47,15 @@ export const requestHandlers: RequestHandlers<ConnectionContext> = {
     const { core, socket } = context;
     if (!(await allowed(context, params.sessionId))) return fail(forbiddenError());
     const session = await core.sessions.getOrCreate(params.sessionId);
-    const { run, duplicate } = await core.lifecycle.start({
+    const started = await core.lifecycle.start({
       session,
       trigger: 'chat',
       idempotencyKey: params.idempotencyKey,
       scopedSocketId: socket.id,
       body: { kind: 'agent', agent: core.agent, text: params.text, userMessage: params.text },
     });
+    if ('refused' in started) return fail(started.refused);
+    const { run, duplicate } = started;
     return { ok: true, data: { sessionId: session.id, runId: run.runId, status: run.status, duplicate } };
   },
 

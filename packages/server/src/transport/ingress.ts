@@ -1,6 +1,9 @@
 import {
+  downgradeMessage,
   ErrorCodes,
+  PROTOCOL_VERSION,
   REQUEST_NAMES,
+  Requests,
   invalidMessageError,
   isRequestName,
   validateRequestParams,
@@ -110,8 +113,18 @@ export function attachIngress<Context>(
   contextFor: (scope: RequestScope) => Context,
   options: IngressOptions,
 ): void {
-  const answer = (event: string, ack: Ack | undefined, result: { ok: boolean; error?: WireError }, slot?: AnswerSlot) => {
-    if (!result.ok && result.error) options.onRejected?.(event, result.error);
+  // A peer that negotiated an older minor gets answers as that minor defines them.
+  const negotiated = socket.data.protocolVersion;
+  const olderVersion = negotiated !== undefined && negotiated !== PROTOCOL_VERSION ? negotiated : undefined;
+  const forPeer = (event: string, result: { ok: boolean; error?: WireError }): { ok: boolean; error?: WireError } => {
+    if (olderVersion === undefined) return result;
+    if (!result.ok && result.error) return { ...result, error: downgradeMessage('WireError', result.error, olderVersion) as WireError };
+    return isRequestName(event) ? (downgradeMessage(Requests[event].result, result, olderVersion) as typeof result) : result;
+  };
+
+  const answer = (event: string, ack: Ack | undefined, answered: { ok: boolean; error?: WireError }, slot?: AnswerSlot) => {
+    if (!answered.ok && answered.error) options.onRejected?.(event, answered.error);
+    const result = forPeer(event, answered);
     if (slot) {
       if (ack) slot.fill(ack, result);
       else if (!result.ok && result.error) slot.fill((r) => socket.emit('protocol.error', r as never), { error: result.error, event: event.slice(0, 256) });
