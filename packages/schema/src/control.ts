@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Closed, Cursor, Epoch, RunId, SessionId, ShortText, TaggedUnion } from './common.js';
 import { Result, WireError } from './errors.js';
+import { since } from './since.js';
 import { SessionEvent, ToolPhase } from './events.js';
 
 /*
@@ -16,8 +17,19 @@ const cmd = <T extends string, P extends Record<string, TSchema>>(type: T, props
 export const ScriptStep = TaggedUnion(
   [
     Type.Object(
-      { type: Type.Literal('chunks'), count: Type.Integer({ minimum: 1, maximum: 100_000 }), text: Type.String({ maxLength: 4096 }) },
-      { ...Closed, title: 'ScriptStepChunks', description: 'Stream `count` chunks of `text`, then the stream.end.' },
+      {
+        type: Type.Literal('chunks'),
+        count: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        text: Type.String({ maxLength: 4096 }),
+        open: Type.Optional(
+          Type.Literal(true, {
+            ...since('1.1'),
+            description:
+              'Leave the stream open: no stream.end after these chunks; the next chunks step continues the same stream (a hold in between pauses it mid-stream).',
+          }),
+        ),
+      },
+      { ...Closed, title: 'ScriptStepChunks', description: 'Stream `count` chunks of `text`, then the stream.end (unless `open`).' },
     ),
     Type.Object(
       {
@@ -57,8 +69,26 @@ export const ControlCommandNames = [
   'system.enqueue',
   'heartbeat.trigger',
   'cleanup.delay',
+  'pressure.pulse',
+  'diagnostics.interval',
 ] as const;
 export type ControlCommandName = (typeof ControlCommandNames)[number];
+
+/** Commands added after 1.0 (a gateway leaves them out of the lists it sends an earlier minor). */
+export const ControlCommandHistory: Partial<Record<ControlCommandName, `${number}.${number}`>> = {
+  'pressure.pulse': '1.1',
+  'diagnostics.interval': '1.1',
+};
+
+/** The command names as schema literals, each marked with the version that introduced it. */
+export function controlCommandNameSchema() {
+  return Type.Union(
+    ControlCommandNames.map((name) => {
+      const added = ControlCommandHistory[name];
+      return Type.Literal(name, added ? since(added) : {});
+    }),
+  );
+}
 
 export const ControlCommand = TaggedUnion(
   [
@@ -101,6 +131,16 @@ export const ControlCommand = TaggedUnion(
     ),
     cmd('heartbeat.trigger', { sessionId: SessionId }, 'Run the heartbeat of a session now.'),
     cmd('cleanup.delay', { ms: Type.Integer({ minimum: 0, maximum: 60_000 }) }, 'Delay the internal cleanup that follows every terminal run.'),
+    cmd(
+      'pressure.pulse',
+      { backoffMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }) },
+      'One pressured moment: open (or extend) the back-off window for backoffMs, after which it expires by itself as after a real pressure spike (since 1.1).',
+    ),
+    cmd(
+      'diagnostics.interval',
+      { ms: Type.Integer({ minimum: 10, maximum: 60_000 }) },
+      'Set the period of the `diagnostics` event, so a suite need not wait out the default (since 1.1).',
+    ),
   ] satisfies TObject[],
   { title: 'ControlCommand', description: 'A conformance control command, discriminated by `type`.' },
 );
@@ -108,8 +148,8 @@ export type ControlCommand = Static<typeof ControlCommand>;
 
 export const ControlData = Type.Object(
   {
-    type: Type.Union(ControlCommandNames.map((n) => Type.Literal(n))),
-    commands: Type.Optional(Type.Array(Type.Union(ControlCommandNames.map((n) => Type.Literal(n))))),
+    type: controlCommandNameSchema(),
+    commands: Type.Optional(Type.Array(controlCommandNameSchema())),
     sessionId: Type.Optional(SessionId),
     epoch: Type.Optional(Epoch),
     firstSeq: Type.Optional(Cursor),
@@ -119,6 +159,7 @@ export const ControlData = Type.Object(
     runId: Type.Optional(RunId),
     eventId: Type.Optional(ShortText),
     backoffActive: Type.Optional(Type.Boolean()),
+    intervalMs: Type.Optional(Type.Integer({ ...since('1.1'), minimum: 1, description: 'diagnostics.interval: the period now in force.' })),
   },
   { ...Closed, title: 'ControlData', description: 'Answer of a control command; which fields appear depends on `type`.' },
 );

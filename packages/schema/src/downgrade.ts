@@ -49,14 +49,17 @@ function project(schema: Schema, value: unknown, minor: number): unknown {
   if (members) {
     const member = memberFor(members, value);
     if (!member) return value;
-    if ('const' in member && minorOf(member[SINCE_KEYWORD]) > minor) return member[FALLBACK_KEYWORD] ?? value;
+    // A value a later minor introduced: its fallback where it has one, otherwise it is left out.
+    if ('const' in member && minorOf(member[SINCE_KEYWORD]) > minor) return FALLBACK_KEYWORD in member ? member[FALLBACK_KEYWORD] : REMOVE;
     return project(member, value, minor);
   }
   if (Array.isArray(value) && schema.items) {
     let out: unknown[] | undefined;
     value.forEach((item, i) => {
       const projected = project(schema.items as Schema, item, minor);
-      if (projected !== item) (out ??= value.slice())[i] = projected;
+      if (projected === item && !out) return;
+      out ??= value.slice(0, i);
+      if (projected !== REMOVE) out.push(projected);
     });
     return out ?? value;
   }
@@ -79,7 +82,8 @@ function project(schema: Schema, value: unknown, minor: number): unknown {
 
 /**
  * A message as a peer that negotiated `version` may receive it: the properties introduced in a later
- * minor left out, later error codes replaced by their fallback. Returns the value itself when nothing
+ * minor left out, later error codes replaced by their fallback, later values without one (control
+ * command names in a list) left out. Returns the value itself when nothing
  * changes (always for the current version), otherwise a copy; the input is never modified.
  */
 export function downgradeMessage<N extends SchemaName>(name: N, value: unknown, version: string): unknown {

@@ -2,7 +2,7 @@ import { since } from './since.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Closed } from './common.js';
 import { VersionRange } from './errors.js';
-import { ControlCommandNames } from './control.js';
+import { controlCommandNameSchema } from './control.js';
 
 export const HandshakeAuth = Type.Object(
   {
@@ -59,7 +59,7 @@ export const Hello = Type.Object(
     control: Type.Object(
       {
         enabled: Type.Boolean({ description: 'True when this connection may use the control surface.' }),
-        commands: Type.Array(Type.Union(ControlCommandNames.map((n) => Type.Literal(n)))),
+        commands: Type.Array(controlCommandNameSchema()),
       },
       Closed,
     ),

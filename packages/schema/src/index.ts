@@ -83,7 +83,7 @@ export {
   DiagnosticsSubscribeData,
   DiagnosticsSubscribeResult,
 } from './diagnostics.js';
-export { ControlCommand, ControlCommandNames, type ControlCommandName, ControlData, ControlResult, ScriptStep } from './control.js';
+export { ControlCommand, ControlCommandNames, ControlCommandHistory, type ControlCommandName, ControlData, ControlResult, ScriptStep } from './control.js';
 export { HandshakeAuth, Hello } from './hello.js';
 export {
   Schemas,

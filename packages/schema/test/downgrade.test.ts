@@ -77,4 +77,10 @@ describe('serving a peer that negotiated an earlier minor', () => {
     expect(down[1]).toBe(frames[1]);
     expect(frames[0]!.event.truncated).toBe(true);
   });
+
+  it('leaves later values without a fallback out of lists (control commands a 1.0 peer does not know)', () => {
+    const data = { ok: true, data: { type: 'capabilities', commands: ['capabilities', 'pressure.pulse', 'session.append', 'diagnostics.interval'] } };
+    expect(downgradeMessage('ControlResult', data, '1.0')).toEqual({ ok: true, data: { type: 'capabilities', commands: ['capabilities', 'session.append'] } });
+    expect(accepts10('ControlResult', downgradeMessage('ControlResult', data, '1.0')).ok).toBe(true);
+  });
 });

@@ -128,4 +128,50 @@ describe('control commands, diagnostics and metrics', () => {
     const listed = await c.request('sessions.list', {});
     expect(listed.ok && listed.data.sessions.find((r) => r.sessionId === 'beat')).toMatchObject({ status: 'idle', hasActiveRun: false, lastRunId: null });
   });
+
+  it('pressure.pulse opens a back-off window that expires by itself; diagnostics.interval sets the period of the diagnostics event', async () => {
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, diagnosticsIntervalMs: 60_000 });
+    const c = await h.client(gw, { controlToken: 'ctl' });
+    expect(await c.request('control', { type: 'diagnostics.interval', ms: 50 })).toEqual({ ok: true, data: { type: 'diagnostics.interval', intervalMs: 50 } });
+    expect(await c.request('diagnostics.subscribe', { enabled: true })).toEqual({ ok: true, data: { enabled: true, intervalMs: 50 } });
+    const opened = await c.request('control', { type: 'pressure.pulse', backoffMs: 300 });
+    expect(opened).toEqual({ ok: true, data: { type: 'pressure.pulse', backoffActive: true } });
+    const from = c.rec.packets.length;
+    // Periodic diagnostics arrive every 50 ms: first with the window open, then closed once it expired.
+    await c.rec.waitFor((p) => p.event === 'diagnostics' && (p.args[0] as { pressure: { backoffActive: boolean } }).pressure.backoffActive, {
+      from,
+      timeoutMs: 2_000,
+    });
+    await c.rec.waitFor((p) => p.event === 'diagnostics' && !(p.args[0] as { pressure: { backoffActive: boolean } }).pressure.backoffActive, {
+      from,
+      timeoutMs: 3_000,
+    });
+    expect(await c.request('diagnostics.get', {})).toMatchObject({ ok: true, data: { pressure: { backoffActive: false, backoffUntil: null } } });
+  });
+
+  it('a chunks step with open: true keeps the stream open across a hold: one stream, no stream.end until the script closes it', async () => {
+    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } });
+    const c = await h.client(gw, { controlToken: 'ctl' });
+    const watcher = await h.client(gw);
+    await watcher.request('join', { sessionId: 'mid' });
+    const run = await c.request('control', {
+      type: 'run.script',
+      sessionId: 'mid',
+      steps: [
+        { type: 'chunks', count: 3, text: 'a', open: true },
+        { type: 'hold', gate: 'g' },
+        { type: 'chunks', count: 2, text: 'b' },
+      ],
+    });
+    expect(run.ok).toBe(true);
+    await watcher.rec.waitFor(() => watcher.rec.frames('mid').filter((f) => f.event.type === 'stream.chunk').length === 3);
+    expect(watcher.rec.frames('mid').map((f) => f.event.type)).not.toContain('stream.end');
+    await c.request('control', { type: 'run.release', sessionId: 'mid', gate: 'g' });
+    await watcher.rec.untilEvent('mid', (f) => f.event.type === 'run.end');
+    const events = watcher.rec.frames('mid').map((f) => f.event);
+    const chunks = events.filter((e) => e.type === 'stream.chunk') as Array<{ streamId: string; index: number }>;
+    expect(new Set(chunks.map((e) => e.streamId)).size).toBe(1);
+    expect(chunks.map((e) => e.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(events.filter((e) => e.type === 'stream.end')).toEqual([expect.objectContaining({ text: 'aaabb', chunkCount: 5 })]);
+  });
 });

@@ -50,7 +50,7 @@ export function createScriptedAgent(steps: readonly ScriptStep[], gates: Gates):
               // Yield to the event loop now and then so a long flood does not starve other sockets.
               if (i % 256 === 255) await delay(0, turn.signal);
             }
-            yield { type: 'stream.end' };
+            if (!step.open) yield { type: 'stream.end' };
             break;
           case 'tool': {
             const { type: _step, ...tool } = step;

@@ -22,9 +22,29 @@ export class DiagnosticsHub {
 
   constructor(
     readonly sources: DiagnosticsSources,
-    readonly intervalMs: number,
+    private period: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Period of the `diagnostics` event. */
+  get intervalMs(): number {
+    return this.period;
+  }
+
+  /** Change the period (control diagnostics.interval); a running timer restarts with it. */
+  setIntervalMs(ms: number): void {
+    this.period = ms;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      this.startTimer();
+    }
+  }
+
+  private startTimer(): void {
+    this.timer = setInterval(() => this.publish(), this.period);
+    this.timer.unref?.();
+  }
 
   build(): Diagnostics {
     return {
@@ -42,8 +62,7 @@ export class DiagnosticsHub {
     if (enabled) this.subscribers.set(outbox.id, outbox);
     else this.subscribers.delete(outbox.id);
     if (this.subscribers.size > 0 && !this.timer) {
-      this.timer = setInterval(() => this.publish(), this.intervalMs);
-      this.timer.unref?.();
+      this.startTimer();
     } else if (this.subscribers.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;

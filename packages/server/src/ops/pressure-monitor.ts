@@ -40,6 +40,11 @@ export interface PressureMonitor {
   /** Control surface: report pressure with queued work regardless of measurements (true) or measure for real again (false). */
   simulate(on: boolean, backoffMs?: number): void;
   readonly simulated: boolean;
+  /**
+   * Control surface: one pressured moment. Opens (or extends) the back-off window to last at least
+   * `backoffMs` from now; nothing renews it, so it expires by itself as after a real spike.
+   */
+  pulse(backoffMs: number): void;
   isBackoffActive(): boolean;
   recordMirror(decision: 'deliver' | 'suppress'): void;
   state(): PressureState;
@@ -152,6 +157,11 @@ export function createPressureMonitor(options: PressureMonitorOptions = {}): Pre
     },
     get simulated() {
       return simulated;
+    },
+    pulse(windowMs) {
+      const until = now() + windowMs;
+      backoffUntil = backoffUntil === null ? until : Math.max(backoffUntil, until);
+      notifyIfChanged();
     },
     isBackoffActive,
     recordMirror(decision) {

@@ -78,6 +78,16 @@ export function registerControlCommands(surface: ControlSurface, core: GatewayCo
     return { ok: true, data: { type: 'pressure.set', backoffActive: pressure.isBackoffActive() } };
   });
 
+  surface.register('pressure.pulse', async (command) => {
+    pressure.pulse(command.backoffMs);
+    return { ok: true, data: { type: 'pressure.pulse', backoffActive: pressure.isBackoffActive() } };
+  });
+
+  surface.register('diagnostics.interval', async (command) => {
+    core.diagnostics.setIntervalMs(command.ms);
+    return { ok: true, data: { type: 'diagnostics.interval', intervalMs: core.diagnostics.intervalMs } };
+  });
+
   surface.register('lane.hold', async (command) => {
     const session = await sessions.getOrCreate(command.sessionId);
     // Holding a held lane again keeps the one hold: lane.release always frees it.
