@@ -42,13 +42,17 @@ const elapsed = Date.now() - started;
 const accepted = answers.filter((a) => a.ok).length;
 const busy = answers.filter((a) => !a.ok && a.error.code === 'BUSY').length;
 
-const fresh = io(url, { transports: ['websocket'], forceNew: true });
+const fresh = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
 const snapshot = new Promise<unknown>((resolve) => fresh.once('snapshot', resolve));
 await new Promise<void>((resolve) => fresh.once('connect', () => resolve()));
-await fresh.emitWithAck('join', { sessionId: 'flood' });
-const snap = await snapshot;
-const snapshotBytes = Buffer.byteLength(JSON.stringify(snap));
-const snapshotValid = validateServerEvent('snapshot', snap).ok;
+let snapshotReport: { bytes: number; valid: boolean } | { error: string };
+try {
+  await fresh.timeout(60_000).emitWithAck('join', { sessionId: 'flood' });
+  const snap = await snapshot;
+  snapshotReport = { bytes: Buffer.byteLength(JSON.stringify(snap)), valid: validateServerEvent('snapshot', snap).ok };
+} catch (error) {
+  snapshotReport = { error: error instanceof Error ? error.message : String(error) };
+}
 clearInterval(sampler);
 const after = rssMb();
 
@@ -62,7 +66,7 @@ console.log(
       other: SENDS - accepted - busy,
       elapsedMs: elapsed,
       rssMb: { before: Math.round(before), peak: Math.round(peak), after: Math.round(after) },
-      snapshot: { bytes: snapshotBytes, valid: snapshotValid },
+      snapshot: snapshotReport,
     },
     null,
     2,
