@@ -283,19 +283,16 @@ export class SessionSubscription {
 
   /**
    * A frame of this session (or of an unknown one) failed validation. What it carried is lost to the
-   * client, exactly as if it had never arrived: a gap at its seq, repaired by a resync.
+   * client, exactly as if it had never arrived: a gap at its seq, repaired by a resync. Nothing in
+   * it is trusted, not even a seq that looks like a repeat.
    */
-  invalidFrame(where: { seq?: unknown; epoch?: unknown }): void {
+  invalidFrame(where: { seq?: unknown }): void {
     // While joining, the join's replay or snapshot covers whatever the frame was.
     if (this.state === 'left' || this.cursor.phase === 'joining') return;
-    const seq = typeof where.seq === 'number' && Number.isSafeInteger(where.seq) ? where.seq : undefined;
-    if (seq !== undefined && where.epoch === this.cursor.epoch && seq <= this.cursor.seq) {
-      this.host.stats.duplicatesDropped++;
-      return;
-    }
-    this.host.stats.gapsDetected++;
     const expectedSeq = this.cursor.seq + 1;
-    this.host.emit('gap', { sessionId: this.sessionId, expectedSeq, receivedSeq: seq ?? expectedSeq, epochChanged: false, invalidFrame: true });
+    const seq = typeof where.seq === 'number' && Number.isSafeInteger(where.seq) && where.seq > 0 ? where.seq : expectedSeq;
+    this.host.stats.gapsDetected++;
+    this.host.emit('gap', { sessionId: this.sessionId, expectedSeq, receivedSeq: seq, epochChanged: false, invalidFrame: true });
     this.requestResync();
   }
 
