@@ -9,6 +9,7 @@ import {
   type RequestData,
   type RequestName,
   type RequestParams,
+  type RunEndEvent,
   type ServerEventName,
   type ServerEventPayload,
   type SessionRow,
@@ -368,7 +369,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
           // reload re-sending with the same key): no frames of it will come, finish it from what we have.
           const answer = subscription.view.assistantAnswer(data.runId);
           if (answer !== undefined) reply.response(answer);
-          reply.end(data.status as 'completed' | 'aborted' | 'failed');
+          reply.end(data.status as RunEndEvent['status']);
         }
         if (subscription && !reply.ended) {
           subscription.trackOwnRun(data.runId);

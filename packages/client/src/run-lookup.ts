@@ -1,13 +1,14 @@
 import { ErrorCodes, type RequestData, type RequestName, type RequestParams } from '@agent-gateway/schema';
 import { ClientError, ClientErrorCodes, isClientError } from './errors.js';
 import type { RunReply } from './reply.js';
+import type { SubscriptionState } from './session-subscription.js';
 import type { SessionView } from './session-view.js';
 
 /** The part of a followed session that deciding about a run needs. */
 export interface RunLookupTarget {
   readonly sessionId: string;
   readonly view: SessionView;
-  readonly state: 'joining' | 'live' | 'failed' | 'left';
+  readonly state: SubscriptionState;
   /** Resolves once the session is joined; rejects when joining failed. */
   settled(): Promise<unknown>;
   request<E extends RequestName>(name: E, params: RequestParams<E>): Promise<RequestData<E>>;
