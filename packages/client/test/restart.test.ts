@@ -91,9 +91,12 @@ describe('a gateway that restarts (kill -9, new process on the same port)', () =
     await firstChunks;
     const interrupted: string[] = [];
     observer.on('interrupted', ({ sessionId }) => interrupted.push(sessionId));
+    const rebuilt = nextEvent(observer, 'resync', ({ sessionId }) => sessionId === 'restart-2');
     await harness.restart();
     for (const outcome of await Promise.all(readers)) expect(outcome).toMatchObject({ code: 'RUN_INTERRUPTED', reason: 'gateway-restarted' });
     expect(interrupted.sort()).toEqual(['restart-2', 'restart-3']);
+    // The view is the new gateway's: its log of the session starts empty.
+    expect((await rebuilt).reason).toBe('epoch-mismatch');
     expect(observer.conversation('restart-2').list()).toEqual([]);
   });
 });
