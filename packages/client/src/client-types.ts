@@ -1,9 +1,9 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { ChatSendData, Hello, Joined, ResyncReason, SessionEvent, SessionRow, Snapshot } from '@agent-gateway/schema';
 import type { CursorStore } from './cursor-store.js';
-import type { ClientError } from './errors.js';
+import type { ClientError, InterruptReason } from './errors.js';
 import type { RunReply } from './reply.js';
-import type { ToolChange } from './session-views.js';
+import type { ToolChange } from './session-view.js';
 import type { ValidationMode } from './validation.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -35,13 +35,37 @@ export interface ClientStats {
   framesApplied: number;
   duplicatesDropped: number;
   staleDropped: number;
+  /** Gaps, including frames that failed validation (each is a gap at its seq). */
   gapsDetected: number;
+  /** Frames that failed inbound validation. */
+  invalidFrames: number;
   resyncs: number;
   replayedFrames: number;
   reconnects: number;
+  /** Replies stopped with RUN_INTERRUPTED (gateway restarted, session left). */
+  runsInterrupted: number;
+}
+
+export function newClientStats(): ClientStats {
+  return {
+    framesApplied: 0,
+    duplicatesDropped: 0,
+    staleDropped: 0,
+    gapsDetected: 0,
+    invalidFrames: 0,
+    resyncs: 0,
+    replayedFrames: 0,
+    reconnects: 0,
+    runsInterrupted: 0,
+  };
 }
 
 export interface GatewayClientEvents {
+  /**
+   * The connection changed state. `reason` is Socket.IO's (`io server disconnect`, `transport close`
+   * …) or, when the gateway stated why it cut the connection (a `protocol.error` such as
+   * `SLOW_CONSUMER` right before it), that code, with `error.wireError` carrying the gateway's error.
+   */
   connection: { state: ConnectionState; reason?: string; error?: ClientError };
   hello: Hello;
   joined: Joined;
@@ -52,8 +76,15 @@ export interface GatewayClientEvents {
   resync: { sessionId: string; reason: ClientResyncReason; snapshot: Snapshot };
   /** A session resumed by replay after a rejoin: nothing lost, nothing repeated. */
   resumed: { sessionId: string; since: number; cursor: number; replayed: number };
-  gap: { sessionId: string; expectedSeq: number; receivedSeq: number; epochChanged: boolean };
-  sessions: { rows: SessionRow[]; changed: SessionRow[] };
+  /** Seqs are missing, the epoch changed, or a frame failed validation (`invalidFrame`): a resync follows. */
+  gap: { sessionId: string; expectedSeq: number; receivedSeq: number; epochChanged: boolean; invalidFrame: boolean };
+  /** Session rows changed; `removed` names rows dropped because the gateway they came from is gone. */
+  sessions: { rows: SessionRow[]; changed: SessionRow[]; removed: string[] };
+  /**
+   * Runs of a session were closed without their own end: their replies rejected with
+   * RUN_INTERRUPTED (`error`) and their open tool cards closed as interrupted.
+   */
+  interrupted: { sessionId: string; runIds: string[]; reason: InterruptReason; error: ClientError };
   tool: ToolChange;
   error: ClientError;
 }

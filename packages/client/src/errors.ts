@@ -11,7 +11,10 @@ export const ClientErrorCodes = {
   Disconnected: 'DISCONNECTED',
   /** The client was closed by the application. */
   Closed: 'CLOSED',
-  /** An inbound message failed schema validation; it was dropped. */
+  /**
+   * An inbound message failed schema validation. A frame that fails is a gap at its seq (the
+   * session resyncs); a snapshot that fails rejects the join it answers; anything else is dropped.
+   */
   InvalidFrame: 'INVALID_FRAME',
   /** The gateway answered a request with `ok: false`; `wireError` carries its error. */
   RequestFailed: 'REQUEST_FAILED',
@@ -24,14 +27,24 @@ export const ClientErrorCodes = {
   UnknownRun: 'UNKNOWN_RUN',
   /** The application passed something the client cannot use. */
   InvalidArgument: 'INVALID_ARGUMENT',
+  /**
+   * A reply can no longer finish here; `reason` says why: `gateway-restarted` (the state the run
+   * belonged to is gone: the session's epoch changed or the gateway announced another instanceId,
+   * so its outcome is unknown) or `session-left` (the application stopped following the session).
+   */
+  RunInterrupted: 'RUN_INTERRUPTED',
 } as const;
 
 export type ClientErrorCode = (typeof ClientErrorCodes)[keyof typeof ClientErrorCodes];
+
+/** Why a reply or a tool card was closed without its run's own end (see RUN_INTERRUPTED). */
+export type InterruptReason = 'gateway-restarted' | 'session-left';
 
 export interface ClientErrorOptions {
   wireError?: WireError;
   issues?: ValidationIssue[];
   event?: string;
+  reason?: InterruptReason;
   cause?: unknown;
 }
 
@@ -43,6 +56,8 @@ export class ClientError extends Error {
   readonly issues: ValidationIssue[] | undefined;
   /** The event or request name the error is about. */
   readonly event: string | undefined;
+  /** Why, for RUN_INTERRUPTED. */
+  readonly reason: InterruptReason | undefined;
 
   constructor(code: ClientErrorCode, message: string, options: ClientErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -51,9 +66,15 @@ export class ClientError extends Error {
     this.wireError = options.wireError;
     this.issues = options.issues;
     this.event = options.event;
+    this.reason = options.reason;
   }
 }
 
 export function isClientError(value: unknown, code?: ClientErrorCode): value is ClientError {
   return value instanceof ClientError && (code === undefined || value.code === code);
+}
+
+/** Whether a value has the shape of the protocol's error (as Socket.IO hands over a refusal's data). */
+export function isWireError(value: unknown): value is WireError {
+  return typeof value === 'object' && value !== null && typeof (value as WireError).code === 'string' && typeof (value as WireError).message === 'string';
 }

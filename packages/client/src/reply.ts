@@ -103,7 +103,12 @@ export class RunReply {
     this.push(part);
   }
 
-  /** Stop readers that wait for more (the client was closed before the run ended). */
+  /** Why the reply stopped before its end (the client closed, the gateway restarted …), if it did. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Stop readers that wait for more: the run's end cannot reach this reply any more. */
   fail(error: Error): void {
     if (this.ended || this.failure) return;
     this.failure = error;

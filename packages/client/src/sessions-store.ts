@@ -24,15 +24,21 @@ export function isSessionRunActive(row: RunActivityRow): boolean {
  * Session rows fed by `sessions.list` answers and `sessions.changed` broadcasts. Both can arrive in
  * any order relative to each other, so a row only replaces the stored one when its revision is
  * higher: a list answer computed before a broadcast never rolls the row back.
+ *
+ * Revisions are only comparable within one gateway state (one `hello.gateway.instanceId`): a
+ * restarted in-memory gateway counts from zero again. `supersede()` marks every row held so far as
+ * coming from a state the next rows cannot be compared with; any row received after it replaces
+ * the old one whatever its revision, and `dropSuperseded()` removes the old rows nothing replaced.
  */
 export class SessionsStore {
-  private readonly rows = new Map<string, SessionRow>();
+  private readonly rows = new Map<string, { row: SessionRow; generation: number }>();
+  private generation = 0;
 
   /** Returns true when the row was newer than what was stored. */
   apply(row: SessionRow): boolean {
     const current = this.rows.get(row.sessionId);
-    if (current && current.revision >= row.revision) return false;
-    this.rows.set(row.sessionId, row);
+    if (current && current.generation === this.generation && current.row.revision >= row.revision) return false;
+    this.rows.set(row.sessionId, { row, generation: this.generation });
     return true;
   }
 
@@ -41,18 +47,38 @@ export class SessionsStore {
     return rows.filter((row) => this.apply(row));
   }
 
+  /** The rows held so far come from a gateway state whose revisions the next rows do not continue. */
+  supersede(): void {
+    this.generation++;
+  }
+
+  /** Remove the rows held from before the last `supersede()` that nothing has replaced; returns their ids. */
+  dropSuperseded(): string[] {
+    const dropped: string[] = [];
+    for (const [sessionId, entry] of this.rows) {
+      if (entry.generation === this.generation) continue;
+      this.rows.delete(sessionId);
+      dropped.push(sessionId);
+    }
+    return dropped;
+  }
+
   get(sessionId: string): SessionRow | undefined {
-    return this.rows.get(sessionId);
+    return this.rows.get(sessionId)?.row;
   }
 
   isRunActive(sessionId: string): boolean {
-    const row = this.rows.get(sessionId);
+    const row = this.get(sessionId);
     return row ? isSessionRunActive(row) : false;
+  }
+
+  get size(): number {
+    return this.rows.size;
   }
 
   /** Most recently updated first, as `sessions.list` orders them. */
   list(): SessionRow[] {
-    return [...this.rows.values()].sort((a, b) => b.updatedAt - a.updatedAt || a.sessionId.localeCompare(b.sessionId));
+    return [...this.rows.values()].map(({ row }) => row).sort((a, b) => b.updatedAt - a.updatedAt || a.sessionId.localeCompare(b.sessionId));
   }
 
   clear(): void {

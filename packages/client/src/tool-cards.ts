@@ -1,6 +1,8 @@
 import { isTerminalToolPhase, type SnapshotToolCall, type ToolEvent, type ToolPhase, type WireError } from '@agent-gateway/schema';
+import type { InterruptReason } from './errors.js';
 
-export type ToolCardState = 'running' | 'done' | 'failed';
+/** `interrupted`: closed without an outcome, because the state its run belonged to is gone. */
+export type ToolCardState = 'running' | 'done' | 'failed' | 'interrupted';
 
 /** What an app shows for one tool call. */
 export interface ToolCard {
@@ -15,8 +17,11 @@ export interface ToolCard {
   closed: boolean;
   /** False when the first thing seen of the call was not its `start` (mirrors can be suppressed). */
   sawStart: boolean;
-  /** Why the card closed: its own terminal phase, or the end of its run while it was still open. */
-  closedBy?: 'phase' | 'run.end';
+  /**
+   * Why the card closed: its own terminal phase, the end of its run while it was still open, or
+   * `gateway-restarted` when the run it belonged to was lost with the gateway's state.
+   */
+  closedBy?: 'phase' | 'run.end' | InterruptReason;
   input?: unknown;
   progress?: unknown;
   output?: unknown;
@@ -25,6 +30,12 @@ export interface ToolCard {
 }
 
 export type ToolCardChange = 'opened' | 'updated' | 'closed' | 'ignored';
+
+/** Read access to tool cards by session and run (what `GatewayClient.tools` offers). */
+export interface ToolCardLookup {
+  cards(sessionId: string, runId: string): ToolCard[];
+  get(sessionId: string, runId: string, toolCallId: string): ToolCard | undefined;
+}
 
 function stateOf(phase: ToolPhase): ToolCardState {
   if (phase === 'error') return 'failed';
@@ -38,7 +49,7 @@ function stateOf(phase: ToolPhase): ToolCardState {
  * never seen opening; once closed, a card ignores everything after it; the end of a run closes
  * whatever of it is still open, so no card is left spinning.
  */
-export class ToolCards {
+export class ToolCards implements ToolCardLookup {
   private readonly runs = new Map<string, Map<string, ToolCard>>();
 
   private key(sessionId: string, runId: string): string {
@@ -109,6 +120,23 @@ export class ToolCards {
       card.state = 'done';
       card.updatedAt = at;
       closed.push(card);
+    }
+    return closed;
+  }
+
+  /** The run's state is gone: close every open card of the session as interrupted, for `reason`. */
+  interrupt(sessionId: string, reason: InterruptReason, at: number): ToolCard[] {
+    const closed: ToolCard[] = [];
+    for (const [key, cards] of this.runs) {
+      if (!key.startsWith(`${sessionId}\u0000`)) continue;
+      for (const card of cards.values()) {
+        if (card.closed) continue;
+        card.closed = true;
+        card.closedBy = reason;
+        card.state = 'interrupted';
+        card.updatedAt = at;
+        closed.push(card);
+      }
     }
     return closed;
   }

@@ -7,6 +7,7 @@ import {
   DiagnosticsGetResult,
   DiagnosticsSubscribeResult,
   EventBatch,
+  EventFrame,
   Hello,
   JoinResult,
   Joined,
@@ -17,6 +18,7 @@ import {
   SessionsListResult,
   Snapshot,
   ToolBatch,
+  ToolFrame,
   check,
   formatIssues,
   type Validator,
@@ -95,4 +97,9 @@ export function validateInbound(what: string, schema: InboundSchemaName, payload
       event: what,
     }),
   };
+}
+
+/** Whether one frame of a batch is valid on its own (a batch that fails is read frame by frame). */
+export function isValidFrame(kind: 'EventFrame' | 'ToolFrame', frame: unknown): boolean {
+  return check(kind === 'EventFrame' ? EventFrame : ToolFrame, frame).ok;
 }

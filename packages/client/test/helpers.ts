@@ -1,3 +1,4 @@
+import type { Socket as NetSocket } from 'node:net';
 import { createGateway, type Gateway, type GatewayOptions } from '@agent-gateway/server';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach } from 'vitest';
@@ -20,6 +21,8 @@ export interface TurnSpec {
   loneTerminalToolAt?: number;
   /** Throw (the run fails) before this chunk. */
   failAt?: number;
+  /** Before this chunk, open a tool call (start, update) and hold it open until `gate` opens. */
+  openToolAt?: number;
 }
 
 export function expectedText(spec: TurnSpec): string {
@@ -90,6 +93,14 @@ export class TestAgent {
             yield { type: 'tool', toolCallId, toolName: 'lookup', phase: 'update', progress: { half: true } };
             yield { type: 'tool', toolCallId, toolName: 'lookup', phase: 'result', output: { found: i } };
           }
+          if (spec.openToolAt === i && spec.gate) {
+            const toolCallId = `${turn.runId}-open`;
+            yield { type: 'tool', toolCallId, toolName: 'slow', phase: 'start', input: { i } };
+            yield { type: 'tool', toolCallId, toolName: 'slow', phase: 'update', progress: { started: true } };
+            await untilOrAborted(self.gate(spec.gate).promise, turn.signal);
+            if (turn.signal.aborted) return;
+            yield { type: 'tool', toolCallId, toolName: 'slow', phase: 'result', output: { done: true } };
+          }
           if (spec.loneTerminalToolAt === i) {
             yield { type: 'tool', toolCallId: `${turn.runId}-lone`, toolName: 'late', phase: 'end' };
           }
@@ -102,12 +113,19 @@ export class TestAgent {
 }
 
 export interface Harness {
-  gateway: Gateway;
+  /** The gateway now serving (a new one after `restart`). */
+  readonly gateway: Gateway;
   agent: TestAgent;
   client(options?: Partial<GatewayClientOptions>): Promise<GatewayClient>;
   control(command: ControlCommand): Promise<ControlData>;
   /** The gateway-side socket of a client. */
   serverSocket(client: GatewayClient): import('socket.io').Socket;
+  /**
+   * The gateway process dies and a new one starts on the same port, as after a kill -9 and a
+   * restart of an in-memory gateway: connections drop without a goodbye (nothing the old gateway
+   * does while closing reaches a client), and the new gateway knows nothing of the old one's state.
+   */
+  restart(options?: Partial<GatewayOptions>): Promise<Gateway>;
   close(): Promise<void>;
 }
 
@@ -131,21 +149,32 @@ export function harnessPerTest(): (options?: Partial<GatewayOptions>) => Promise
 
 export async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harness> {
   const agent = new TestAgent();
-  const gateway = await createGateway({ logger: false, controlToken: CONTROL_TOKEN, agent: agent.asAgent(), ...options });
+  const start = async (extra: Partial<GatewayOptions>): Promise<{ gateway: Gateway; connections: Set<NetSocket> }> => {
+    const gateway = await createGateway({ logger: false, controlToken: CONTROL_TOKEN, agent: agent.asAgent(), ...options, ...extra });
+    const connections = new Set<NetSocket>();
+    gateway.httpServer.on('connection', (connection: NetSocket) => {
+      connections.add(connection);
+      connection.on('close', () => connections.delete(connection));
+    });
+    return { gateway, connections };
+  };
+  let current = await start({});
   const clients: GatewayClient[] = [];
   let controlSocket: Socket | undefined;
   return {
-    gateway,
+    get gateway() {
+      return current.gateway;
+    },
     agent,
     async client(extra = {}) {
-      const client = createGatewayClient({ url: gateway.url, validateInbound: true, ...extra });
+      const client = createGatewayClient({ url: current.gateway.url, validateInbound: true, ...extra });
       clients.push(client);
       await client.connect();
       return client;
     },
     async control(command) {
       if (!controlSocket) {
-        controlSocket = ioClient(gateway.url, { transports: ['websocket'], auth: { controlToken: CONTROL_TOKEN } });
+        controlSocket = ioClient(current.gateway.url, { transports: ['websocket'], auth: { controlToken: CONTROL_TOKEN } });
       }
       const result = (await controlSocket.timeout(10_000).emitWithAck('control', command)) as
         { ok: true; data: ControlData } | { ok: false; error: { code: string; message: string } };
@@ -153,14 +182,21 @@ export async function startHarness(options: Partial<GatewayOptions> = {}): Promi
       return result.data;
     },
     serverSocket(client) {
-      const socket = gateway.io.sockets.sockets.get(client.socket.id ?? '');
+      const socket = current.gateway.io.sockets.sockets.get(client.socket.id ?? '');
       if (!socket) throw new Error('no gateway socket for this client');
       return socket as unknown as import('socket.io').Socket;
+    },
+    async restart(extra = {}) {
+      const port = Number(new URL(current.gateway.url).port);
+      for (const connection of current.connections) connection.destroy();
+      await current.gateway.close();
+      current = await start({ ...extra, port });
+      return current.gateway;
     },
     async close() {
       await Promise.all(clients.map((c) => c.close()));
       controlSocket?.disconnect();
-      await gateway.close();
+      await current.gateway.close();
     },
   };
 }

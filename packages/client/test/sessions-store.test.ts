@@ -44,4 +44,19 @@ describe('SessionsStore', () => {
     store.applyList([row('a', 1), row('b', 3), row('c', 2)]);
     expect(store.list().map((r) => r.sessionId)).toEqual(['b', 'c', 'a']);
   });
+
+  it('after supersede, takes any new row whatever its revision and drops the old rows nothing replaced', () => {
+    const store = new SessionsStore();
+    store.applyList([row('a', 85, { status: 'running', hasActiveRun: true }), row('b', 40, { status: 'queued', hasActiveRun: true })]);
+    // A restarted gateway counts revisions from zero again.
+    store.supersede();
+    expect(store.apply(row('a', 57, { status: 'idle' }))).toBe(true);
+    expect(store.get('a')).toMatchObject({ revision: 57, status: 'idle' });
+    // Within the new state the revision rule holds again.
+    expect(store.apply(row('a', 56, { status: 'running', hasActiveRun: true }))).toBe(false);
+    expect(store.dropSuperseded()).toEqual(['b']);
+    expect(store.list().map((r) => r.sessionId)).toEqual(['a']);
+    expect(store.isRunActive('a')).toBe(false);
+    expect(store.dropSuperseded()).toEqual([]);
+  });
 });

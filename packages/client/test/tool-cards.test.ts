@@ -70,4 +70,19 @@ describe('ToolCards', () => {
     expect(cards.get(S, 'r1', 'a')?.closed).toBe(true);
     expect(cards.cards(S, 'r1')).toHaveLength(2);
   });
+
+  it('closes the open cards of a session as interrupted when its state is gone, and leaves closed ones alone', () => {
+    const cards = new ToolCards();
+    cards.apply(S, tool('start', 'a'));
+    cards.apply(S, tool('update', 'b'));
+    cards.apply(S, tool('result', 'c'));
+    cards.apply('other', tool('start', 'd'));
+    const closed = cards.interrupt(S, 'gateway-restarted', 9);
+    expect(closed.map((c) => c.toolCallId)).toEqual(['a', 'b']);
+    expect(cards.get(S, 'r1', 'a')).toMatchObject({ closed: true, closedBy: 'gateway-restarted', state: 'interrupted', phase: 'start', updatedAt: 9 });
+    expect(cards.get(S, 'r1', 'c')).toMatchObject({ closedBy: 'phase', state: 'done' });
+    expect(cards.get('other', 'r1', 'd')?.closed).toBe(false);
+    // A closed card never reopens, whatever arrives late.
+    expect(cards.apply(S, tool('result', 'a')).change).toBe('ignored');
+  });
 });

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Socket as NetSocket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -46,6 +47,30 @@ function heldDemoAgent(): { agent: Agent; release: () => void } {
     },
   };
   return { agent, release };
+}
+
+/** The demo agent, paused forever once its tool call reports progress: the card stays open. */
+function toolHeldDemoAgent(): Agent {
+  const demo = createDemoAgent({ chunkDelayMs: 5, toolDelayMs: 5 });
+  return {
+    name: 'demo-tool-held',
+    async *run(turn) {
+      for await (const output of demo.run(turn)) {
+        yield output;
+        if (output.type === 'tool' && output.phase === 'update') await new Promise<void>(() => undefined);
+      }
+    },
+  };
+}
+
+/** Track a gateway's TCP connections, so a test can drop them the way a killed process does. */
+function trackConnections(target: Gateway): Set<NetSocket> {
+  const connections = new Set<NetSocket>();
+  target.httpServer.on('connection', (connection: NetSocket) => {
+    connections.add(connection);
+    connection.on('close', () => connections.delete(connection));
+  });
+  return connections;
 }
 
 function expectedDemoReply(message: string): string {
@@ -218,5 +243,70 @@ describe('web chat example in headless Chromium', () => {
     } finally {
       control.disconnect();
     }
+  }, 60_000);
+
+  it('after a gateway restart mid-run, shows the run interrupted, leaves no card spinning, and chats on with the new gateway', async () => {
+    gateway = await createGateway({ logger: false, staticDir, agent: toolHeldDemoAgent() });
+    const connections = trackConnections(gateway);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    // Uncaught exceptions only: while the gateway is down, Chromium logs each refused WebSocket.
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${gateway.url}/?session=browser-restart`);
+    await page.waitForSelector('body[data-ready="true"]');
+
+    await page.fill('#message', 'Count the words of a message the gateway never finishes answering');
+    await page.click('#send');
+    await page.waitForSelector('.tool-card[data-state="running"]');
+    await page.waitForSelector('#sessions li[data-session-id="browser-restart"][data-active="true"]');
+    const runId = (await page.locator('li.msg.assistant').first().getAttribute('data-run-id'))!;
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e-before-restart.png'), fullPage: true });
+
+    // kill -9: the connections drop without a goodbye; a new gateway starts on the same port.
+    const port = Number(new URL(gateway.url).port);
+    for (const connection of connections) connection.destroy();
+    await gateway.close();
+    gateway = await createGateway({ logger: false, staticDir, agent: createDemoAgent({ chunkDelayMs: 5, toolDelayMs: 5 }), port });
+
+    const bubble = page.locator(`li.msg.assistant[data-run-id="${runId}"]`);
+    await page.waitForSelector(`li.msg.assistant[data-run-id="${runId}"][data-run-status="interrupted"]`);
+    expect(await bubble.getAttribute('data-interrupt-reason')).toBe('gateway-restarted');
+    expect(await bubble.locator('.outcome').textContent()).toBe('interrupted: the gateway restarted');
+    expect(await page.locator('.tool-card[data-state="running"]').count()).toBe(0);
+    const card = bubble.locator('.tool-card');
+    expect(await card.getAttribute('data-state')).toBe('interrupted');
+    expect(await card.getAttribute('data-closed-by')).toBe('gateway-restarted');
+    // The row comes from the new gateway, which has no run in this session.
+    await page.waitForSelector('#sessions li[data-session-id="browser-restart"][data-active="false"]');
+    await page.waitForSelector('#resume-indicator[data-kind="resync"]');
+    expect(await page.locator('#resume-indicator').textContent()).toBe('resynced browser-restart (epoch-mismatch)');
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e-after-restart.png'), fullPage: true });
+
+    // The page goes on with the new gateway: a new message gets a whole reply and a finished card.
+    const message = 'And now a message the new gateway answers';
+    await page.fill('#message', message);
+    await page.click('#send');
+    await page.waitForSelector('li.msg.assistant[data-run-status="completed"]');
+    const answered = page.locator('li.msg.assistant[data-run-status="completed"]');
+    expect((await answered.locator('.text').textContent())?.startsWith(`You said: "${message}".`)).toBe(true);
+    expect(await answered.locator('.tool-card').getAttribute('data-state')).toBe('done');
+    // The new log starts its seqs again: the old epoch's messages stay above the new ones.
+    const order = await page
+      .locator('#messages > li')
+      .evaluateAll((items) =>
+        items.map((item) => (item.classList.contains('user') ? `user:${item.textContent}` : `assistant:${(item as HTMLElement).dataset.runStatus}`)),
+      );
+    expect(order).toEqual([
+      'user:Count the words of a message the gateway never finishes answering',
+      'assistant:interrupted',
+      `user:${message}`,
+      'assistant:completed',
+    ]);
+    expect(await page.locator('.tool-card[data-state="running"]').count()).toBe(0);
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    await page.screenshot({ path: join(outputDir, 'web-chat-e2e-restart.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

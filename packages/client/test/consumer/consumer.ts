@@ -9,8 +9,10 @@ import {
   type ConnectionState,
   type GatewayClient,
   type ReplyPart,
+  type InterruptReason,
   type SentMessage,
   type ToolCard,
+  type ToolCardLookup,
 } from '@agent-gateway/client';
 import type { ChatAbortData, Joined, SessionRow, WireError } from '@agent-gateway/schema';
 
@@ -37,6 +39,15 @@ client.on('tool', ({ card }) => {
   const closed: boolean = c.closed;
   void closed;
 });
+client.on('interrupted', ({ runIds, reason, error }) => {
+  const why: InterruptReason = reason;
+  const stated: InterruptReason | undefined = error.reason;
+  void [runIds.length, why, stated];
+});
+client.on('sessions', ({ removed }) => void removed.map((sessionId) => sessionId.length));
+client.on('gap', ({ invalidFrame }) => void (invalidFrame satisfies boolean));
+const tools: ToolCardLookup = client.tools;
+void tools.cards('s', 'r').map((card) => card.state satisfies 'running' | 'done' | 'failed' | 'interrupted');
 client.on('error', (error) => {
   const wire: WireError | undefined = error.wireError;
   if (isClientError(error, 'REQUEST_FAILED')) void wire;
@@ -64,6 +75,7 @@ export async function use(): Promise<void> {
   void aborted;
   void rows.map((row) => isSessionRunActive(row));
   void new ClientError('TIMEOUT', 'x');
+  void new ClientError('RUN_INTERRUPTED', 'x', { reason: 'gateway-restarted' });
   // @ts-expect-error error codes are a closed set
   void new ClientError('SOMETHING', 'x');
 }

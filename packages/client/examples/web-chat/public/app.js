@@ -21,6 +21,8 @@ const bubbles = new Map();
 const userMessages = new Map();
 let resumedCount = 0;
 let resyncedCount = 0;
+/** Epoch of the log the conversation on screen belongs to: seqs order messages only within one. */
+let currentEpoch;
 
 // ------------------------------------------------------------------ connection + resume indicator
 
@@ -48,6 +50,11 @@ client.on('resync', ({ sessionId, reason, snapshot }) => {
   resyncedCount++;
   showIndicator('resync', `resynced ${sessionId} (${reason})`);
   if (sessionId === currentSession) renderSnapshot(snapshot);
+});
+
+// The gateway lost the state these runs belonged to (it restarted): they will never end there.
+client.on('interrupted', ({ sessionId, runIds, reason }) => {
+  if (reason === 'gateway-restarted') showIndicator('restart', `gateway restarted: ${runIds.length} run(s) of ${sessionId} interrupted`);
 });
 
 client.on('error', (error) => showError(`${error.code}: ${error.message}`));
@@ -89,12 +96,19 @@ function renderSessions() {
  * by its own seq (snapshot messages carry it, live ones come with their frame), a reply bubble by
  * its response's seq once known and by its run.start's seq while it streams. Elements with no seq
  * yet (a bubble created from the send acknowledgement) stay at the end until their frame arrives.
+ * Seqs only compare within one epoch of the log; messages of an earlier epoch stay on top.
  */
+function seqKey(element) {
+  // Messages of an earlier epoch of the log stay above everything of the current one.
+  if (element.dataset.earlierEpoch === 'true') return -Infinity;
+  return element.dataset.seq === undefined ? Infinity : Number(element.dataset.seq);
+}
+
 function placeBySeq(element, seq) {
-  if (seq !== undefined) element.dataset.seq = String(seq);
-  const key = element.dataset.seq === undefined ? Infinity : Number(element.dataset.seq);
+  if (seq !== undefined && element.dataset.earlierEpoch !== 'true') element.dataset.seq = String(seq);
+  const key = seqKey(element);
   const list = $('#messages');
-  const after = [...list.children].find((other) => other !== element && (other.dataset.seq === undefined ? Infinity : Number(other.dataset.seq)) > key);
+  const after = [...list.children].find((other) => other !== element && seqKey(other) > key);
   if (after) {
     if (element.nextElementSibling !== after) list.insertBefore(element, after);
   } else if (element.parentElement !== list || list.lastElementChild !== element) {
@@ -131,9 +145,12 @@ function ensureRunBubble(runId, { follow, seq }) {
   textElement.className = 'text';
   const toolsElement = document.createElement('div');
   toolsElement.className = 'tools';
-  element.append(textElement, toolsElement);
+  const outcomeElement = document.createElement('span');
+  outcomeElement.className = 'outcome';
+  outcomeElement.hidden = true;
+  element.append(textElement, toolsElement, outcomeElement);
   placeBySeq(element, seq);
-  bubble = { element, textElement, toolsElement };
+  bubble = { element, textElement, toolsElement, outcomeElement };
   bubbles.set(runId, bubble);
   for (const card of client.tools.cards(currentSession, runId)) renderToolCard(card);
   if (follow) void followReply(currentSession, runId, bubble);
@@ -150,6 +167,16 @@ async function followReply(sessionId, runId, bubble) {
       }
     }
   } catch (error) {
+    if (error.code === 'RUN_INTERRUPTED') {
+      // The page left the session (nothing to show), or the gateway restarted: the run will never
+      // end, so say so instead of leaving the reply streaming.
+      if (error.reason === 'session-left') return;
+      bubble.element.dataset.runStatus = 'interrupted';
+      bubble.element.dataset.interruptReason = error.reason;
+      bubble.outcomeElement.hidden = false;
+      bubble.outcomeElement.textContent = `interrupted: ${error.reason === 'gateway-restarted' ? 'the gateway restarted' : error.reason}`;
+      return;
+    }
     // The run is not part of the session (UNKNOWN_RUN), or the client was closed.
     if (error.code !== 'CLOSED') showError(`${error.code ?? 'ERROR'}: ${error.message}`);
   }
@@ -167,13 +194,14 @@ function renderToolCard(card) {
   }
   element.dataset.state = card.state;
   element.dataset.phase = card.phase;
+  if (card.closedBy) element.dataset.closedBy = card.closedBy;
   const detail = card.output !== undefined ? ` → ${JSON.stringify(card.output)}` : card.progress !== undefined ? ` … ${JSON.stringify(card.progress)}` : '';
   element.replaceChildren();
   const name = document.createElement('span');
   name.textContent = `tool ${card.toolName} `;
   const phase = document.createElement('span');
   phase.className = 'phase';
-  phase.textContent = card.phase;
+  phase.textContent = card.state === 'interrupted' ? `${card.phase}, interrupted` : card.phase;
   element.append(name, phase, document.createTextNode(detail));
 }
 
@@ -218,7 +246,18 @@ function renderSnapshot(snapshot) {
 }
 
 client.on('snapshot', ({ sessionId, snapshot }) => {
-  if (sessionId === currentSession) renderSnapshot(snapshot);
+  if (sessionId !== currentSession) return;
+  if (currentEpoch !== undefined && snapshot.epoch !== currentEpoch) {
+    // A new epoch (the gateway restarted): seqs start again, so what the page shows of the old one
+    // keeps its place above the new log instead of being sorted into it.
+    for (const element of $('#messages').children) element.dataset.earlierEpoch = 'true';
+  }
+  currentEpoch = snapshot.epoch;
+  renderSnapshot(snapshot);
+});
+
+client.on('joined', ({ sessionId, epoch }) => {
+  if (sessionId === currentSession) currentEpoch ??= epoch;
 });
 
 async function openSession(sessionId) {
@@ -226,6 +265,7 @@ async function openSession(sessionId) {
   if (currentSession) await client.leave(currentSession).catch(() => undefined);
   currentSession = sessionId;
   bubbles.clear();
+  currentEpoch = undefined;
   userMessages.clear();
   $('#messages').replaceChildren();
   $('#session-title').textContent = sessionId;
