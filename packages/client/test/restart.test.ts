@@ -106,7 +106,7 @@ describe('hello.gateway.instanceId', () => {
     harness = await startHarness();
     let instanceId = 'instance-a';
     announceInstance(harness.gateway, () => instanceId);
-    const client = await harness.client({ validateInbound: false });
+    const client = await harness.client({ validateInbound: true });
     expect(client.hello?.gateway).toMatchObject({ instanceId: 'instance-a' });
     await client.listSessions();
     const cardOpen = openCard(client, 'instance-1');
@@ -127,7 +127,7 @@ describe('hello.gateway.instanceId', () => {
   it('the same instanceId after a reconnect keeps runs and replies going', async () => {
     harness = await startHarness();
     announceInstance(harness.gateway, () => 'instance-same');
-    const client = await harness.client({ validateInbound: false });
+    const client = await harness.client({ validateInbound: true });
     const turn: TurnSpec = { chunks: 6, holdAt: 3, gate: 'go', toolAt: 4 };
     const firstChunks = chunksSeen(client, 'instance-2', 3);
     const sent = await client.send('instance-2', turnMessage(turn));
@@ -147,9 +147,7 @@ describe('hello.gateway.instanceId', () => {
 describe('a gateway that cuts a slow consumer', () => {
   it('reports SLOW_CONSUMER as the reason of the disconnect, reconnects and resumes by cursor', async () => {
     harness = await startHarness();
-    // The schema of this client version does not list SLOW_CONSUMER yet, so a validating client
-    // would reject the protocol.error that states it.
-    const client = await harness.client({ validateInbound: false });
+    const client = await harness.client({ validateInbound: true });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     const turn: TurnSpec = { chunks: 12, holdAt: 6, gate: 'go' };
