@@ -8,16 +8,16 @@ import type { SessionStatus } from './sessions.js';
 /** Tool phases after which nothing more arrives for that call. */
 export const TERMINAL_TOOL_PHASES: readonly ToolPhase[] = ['end', 'error', 'result'];
 
-export function isTerminalToolPhase(phase: ToolPhase): boolean {
+export function isTerminalToolPhase(phase: ToolPhase): phase is 'end' | 'error' | 'result' {
   return phase === 'end' || phase === 'error' || phase === 'result';
 }
 
-export function isTerminalRunStatus(status: RunStatus): boolean {
+export function isTerminalRunStatus(status: RunStatus): status is 'completed' | 'aborted' | 'failed' {
   return status === 'completed' || status === 'aborted' || status === 'failed';
 }
 
 /** Terminal session rows (the last run ended) are never active, whatever else they say. */
-export function isTerminalSessionStatus(status: SessionStatus): boolean {
+export function isTerminalSessionStatus(status: SessionStatus): status is 'completed' | 'aborted' | 'failed' {
   return status === 'completed' || status === 'aborted' || status === 'failed';
 }
 
