@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { PROTOCOL_VERSION } from '@agent-gateway/schema';
+import { PROTOCOL_VERSION, type SessionsChanged } from '@agent-gateway/schema';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { createDemoAgent } from './agent/index.js';
 import type { GatewayCore } from './core.js';
 import { DEFAULT_SLOW_CONSUMER_BYTES, Fanout, pressureAwareMirrorPolicy, type BatchWriter } from './delivery/index.js';
-import { MemorySessionLogStore, resolveRetention } from './log/index.js';
+import { MemorySessionLogStore, resolveRetention, type LogHead } from './log/index.js';
 import { createGatewayHeartbeats, createMetrics, createPressureMonitor, DiagnosticsHub, type HeartbeatRule, type WorkloadSnapshot } from './ops/index.js';
 import { DEFAULT_DIAGNOSTICS_INTERVAL_MS, DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_MAX_PAYLOAD_BYTES, type GatewayOptions } from './options.js';
 import { Joiner, type ResumeRule } from './resume/index.js';
 import { RunLifecycle, RunRegistry, type RunEndOrder } from './runs/index.js';
-import { SessionRegistry } from './sessions/index.js';
+import { SessionRegistry, type Session } from './sessions/index.js';
 import {
   acceptConnection,
   ControlSurface,
@@ -76,14 +76,18 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 1) throw new RangeError('maxPayloadBytes must be a positive integer');
   const auth = options.auth ?? {};
+  const idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+  if (options.engine && options.store) throw new TypeError('give either engine or store: an engine brings its own store');
+  // An engine shares sessions with other gateways; it brings the store and the seams below.
+  const engine = options.engine ? await options.engine.start({ retention, logger, idempotencyWindowMs }) : undefined;
   // A store passed in is the caller's to close; the in-memory default is ours.
-  const ownStore = options.store ? undefined : new MemorySessionLogStore(retention);
-  const store = options.store ?? ownStore!;
-  const instanceId = randomUUID();
+  const ownStore = options.store || engine ? undefined : new MemorySessionLogStore(retention);
+  const store = engine?.store ?? options.store ?? ownStore!;
+  const instanceId = engine?.instanceId ?? randomUUID();
 
   // HTTP and Socket.IO.
   const router = new HttpRouter();
-  router.route('GET', '/healthz', healthzHandler());
+  router.route('GET', '/healthz', healthzHandler(engine?.health));
   if (options.staticDir && !options.httpServer) {
     const serving = await router.serveStatic(options.staticDir);
     if (!serving) logger.info({ staticDir: options.staticDir }, 'static folder not found; not serving static files');
@@ -101,7 +105,10 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
 
   // Runs and pressure: queued work is everything the gateway still owes — turns running or waiting
   // and frames not yet handed to Socket.IO. A saturated loop with none of it is not worth backing off for.
-  const runs = new RunRegistry({ idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS });
+  const runs = new RunRegistry({
+    idempotencyWindowMs,
+    ...(engine ? { newRunId: () => engine.newRunId(), changed: (run) => engine.runChanged(run) } : {}),
+  });
   const workload = (): WorkloadSnapshot => {
     const counts = runs.counts();
     let pendingFrames = 0;
@@ -123,24 +130,33 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     mirrorPolicy: pressureAwareMirrorPolicy(pressure, options.pressure?.slowConsumerBytes ?? DEFAULT_SLOW_CONSUMER_BYTES, options.mirrorRule),
   });
 
-  // Sessions, their runs and their joins.
+  // Sessions, their runs and their joins. With an engine, row changes go to every gateway first.
+  const emitRowChange = (change: SessionsChanged) => {
+    for (const outbox of outboxes.values()) {
+      if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
+      else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
+    }
+  };
   const sessions = new SessionRegistry({
     store,
     logger,
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
     epochChanged: (session) => fanout.restartSession(session.id),
-    rowChanged: (change) => {
-      for (const outbox of outboxes.values()) {
-        if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
-        else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
-      }
-    },
+    rowChanged: engine ? (change) => engine.publishRow(change) : emitRowChange,
+    ...(engine ? { feed: engine.feed, rows: engine.rows, laneGate: (sessionId: string) => engine.laneGate(sessionId) } : {}),
   });
-  const lifecycle = new RunLifecycle({ sessions, runs, logger, ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}) });
+  const lifecycle = new RunLifecycle({
+    sessions,
+    runs,
+    logger,
+    ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}),
+    ...(engine ? { coordinator: engine.coordinator } : {}),
+  });
   const joiner = new Joiner({
     fanout,
     queuedRunOf: (sessionId) => runs.activeRuns(sessionId).find((r) => r.status === 'queued'),
     ...(pieces.resumeRule ? { rule: pieces.resumeRule } : {}),
+    ...(engine ? { catchUp: (session: Session, head: LogHead) => engine.catchUp(session, head) } : {}),
   });
 
   // Operations: heartbeats in session lanes, diagnostics and metrics over the same sources.
@@ -184,6 +200,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     outboxes,
   };
   registerControlCommands(core.control, core);
+  engine?.bind({ core, emitRowChange, metrics: metrics.registry });
 
   // Connections: the handshake, then one outbox and one validated inbound side per socket.
   io.use(createHandshakeMiddleware({ auth, token: options.token, controlToken: options.controlToken }));
@@ -220,6 +237,8 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
         pressure.stop();
         runs.close();
         for (const session of sessions.all()) session.lane.abortActive(undefined, new Error('gateway closing'));
+        // Shared storage outlives this gateway: let aborted runs write their end before it goes.
+        if (engine) await lanesSettled(sessions.all(), 2_000);
         for (const outbox of outboxes.values()) outbox.close();
         if (ownServer) {
           // Also closes the HTTP server we created.
@@ -230,10 +249,20 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
           io.engine.close();
         }
         await ownStore?.close();
+        await engine?.close();
       })()),
   };
   cores.set(gateway, core);
   return gateway;
+}
+
+/** Resolves once no lane runs or queues a turn, or after `timeoutMs`. */
+async function lanesSettled(all: Iterable<Session>, timeoutMs: number): Promise<void> {
+  const sessions = [...all];
+  const deadline = Date.now() + timeoutMs;
+  while (sessions.some((s) => s.lane.active !== undefined || s.lane.queuedCount > 0) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function addressUrl(server: http.Server, host: string): string {

@@ -90,7 +90,7 @@ export class RedisConnection {
   /** Run a defined script; connection trouble becomes StoreUnavailableError. */
   script(name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<ScriptReply> {
     const run = (this.command as unknown as Record<ScriptName, (...a: Array<string | number>) => Promise<ScriptReply>>)[name];
-    return this.guard(() => run.call(this.command, ...keys, ...args));
+    return this.guard(() => run.call(this.command, ...keys, ...args) as Promise<ScriptReply>);
   }
 
   /** Run anything against the command connection; connection trouble becomes StoreUnavailableError. */
@@ -98,7 +98,7 @@ export class RedisConnection {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ReplyError && !TRANSIENT_REPLY.test(error.message)) throw error;
+      if (error instanceof ReplyError && !TRANSIENT_REPLY.test((error as Error).message)) throw error;
       throw this.unavailable(error);
     }
   }

@@ -1,4 +1,5 @@
 import { MAX_SNAPSHOT_EVENTS, type RunTrigger, type Snapshot } from '@agent-gateway/schema';
+import type { LogHead } from '../log/index.js';
 import type { Session } from '../sessions/index.js';
 
 /** A run still waiting in the lane, shown as the active run when nothing runs yet. */
@@ -8,10 +9,14 @@ export interface QueuedRunInfo {
   createdAt: number;
 }
 
-/** A consistent snapshot of a session; call inside the session's serial queue. */
-export async function buildSnapshot(session: Session, queuedRun: QueuedRunInfo | undefined): Promise<Snapshot> {
-  const head = await session.log.head();
-  const durable = await session.log.durable();
+/**
+ * A consistent snapshot of a session at `head` (default: the log's head now); call inside the
+ * session's serial queue, with the view brought up to that head.
+ */
+export async function buildSnapshot(session: Session, queuedRun: QueuedRunInfo | undefined, at?: LogHead): Promise<Snapshot> {
+  const head = at ?? (await session.log.head());
+  // A shared log may have grown since `head` was read: the snapshot stops exactly at it.
+  const durable = (await session.log.durable()).filter((entry) => entry.seq <= head.cursor);
   const events = durable.length > MAX_SNAPSHOT_EVENTS ? durable.slice(durable.length - MAX_SNAPSHOT_EVENTS) : durable;
   return {
     sessionId: session.id,

@@ -1,6 +1,6 @@
 import type { SessionRow } from '@agent-gateway/schema';
 import type { SessionLog } from '../log/index.js';
-import { Lane, type LaneEvents } from '../runs/lane.js';
+import { Lane, type LaneEvents, type LaneGate } from '../runs/lane.js';
 import { SerialQueue } from './serial.js';
 import { SessionView } from './view.js';
 
@@ -19,8 +19,9 @@ export class Session {
     public epoch: string,
     laneEvents: LaneEvents,
     now: number,
+    laneGate?: LaneGate,
   ) {
-    this.lane = new Lane(id, laneEvents);
+    this.lane = new Lane(id, laneEvents, laneGate);
     this.createdAt = now;
     this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };
   }
