@@ -32,6 +32,21 @@ end
 return 0
 `,
   },
+  /**
+   * KEYS: lease. ARGV: deadNodeId, token, ttlMs. Take the lease over from a gateway that stopped
+   * (or take it when free): 1, else 0 (a live gateway holds it).
+   */
+  agLeaseTakeOver: {
+    keys: 1,
+    lua: `
+local holder = redis.call('GET', KEYS[1])
+if (not holder) or string.sub(holder, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+`,
+  },
   /** KEYS: row, rowRevision. ARGV: row JSON (without revision). Store it; returns the new revision. */
   agRowSave: {
     keys: 2,

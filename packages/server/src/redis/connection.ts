@@ -8,6 +8,8 @@ export interface RedisConnectionOptions {
   url: string;
   /** A command that has not been answered after this long fails with UNAVAILABLE (default 5 s). */
   commandTimeoutMs?: number;
+  /** Shown by Redis CLIENT LIST as `<name>:cmd` and `<name>:sub` (default `agent-gateway`). */
+  name?: string;
   /** Extra ioredis options (TLS, sentinels ...); the gateway's own settings below take precedence. */
   redisOptions?: RedisOptions;
 }
@@ -51,9 +53,10 @@ export class RedisConnection {
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
       autoResubscribe: true,
     };
-    this.command = new Redis(options.url, { ...settings, connectionName: 'agent-gateway' });
+    const name = options.name ?? 'agent-gateway';
+    this.command = new Redis(options.url, { ...settings, connectionName: `${name}:cmd` });
     // The subscriber never runs commands that could be resent twice; its queue may wait for the link.
-    this.subscriber = new Redis(options.url, { ...settings, enableOfflineQueue: true, commandTimeout: undefined, connectionName: 'agent-gateway-sub' });
+    this.subscriber = new Redis(options.url, { ...settings, enableOfflineQueue: true, commandTimeout: undefined, connectionName: `${name}:sub` });
     for (const name of Object.keys(LOG_SCRIPTS) as Array<keyof typeof LOG_SCRIPTS>) {
       this.command.defineCommand(name, { numberOfKeys: 5, lua: LOG_SCRIPTS[name] });
     }

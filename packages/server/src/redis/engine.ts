@@ -18,8 +18,8 @@ export interface RedisEngineOptions extends RedisConnectionOptions {
   /** This gateway's name in the cluster (default `<hostname>-<pid>-<random>`): letters, digits, `._:-`. */
   nodeId?: string;
   /**
-   * TTL of a gateway's liveness key and of a session lease (default 10 s): a gateway that dies frees
-   * its sessions, and its runs are ended as failed, within about 1.5 × this.
+   * TTL of a session lease (default 10 s; a gateway's liveness key lasts half of it): the runs of a
+   * gateway that dies are ended as failed within about 0.75 × this, and its sessions run again.
    */
   leaseTtlMs?: number;
 }
@@ -53,16 +53,18 @@ export function redisEngine(options: RedisEngineOptions): GatewayEngine {
     async start(context): Promise<EngineServices> {
       const { logger } = context;
       const log = logger.child({ engine: 'redis', nodeId });
-      const connection = new RedisConnection(options);
+      const connection = new RedisConnection({ ...options, name: options.name ?? `agent-gateway:${nodeId}` });
       await connection.connect();
       const keys = gatewayKeys(prefix);
       const command = connection.command;
       // One instance id for every gateway sharing this Redis: row revisions and run ids stay comparable.
       await command.set(keys.instance, randomUUID(), 'NX');
       const instanceId = (await command.get(keys.instance))!;
-      const alive = () => command.set(keys.node(nodeId), '1', 'PX', ttlMs);
+      // Liveness lasts half a lease: a stopped gateway is seen as such before its leases expire, so
+      // its runs are ended (under its taken-over lease) before any waiting turn can start.
+      const alive = () => command.set(keys.node(nodeId), '1', 'PX', Math.max(50, Math.floor(ttlMs / 2)));
       await alive();
-      const liveness = setInterval(() => void alive().catch(() => undefined), Math.max(50, Math.floor(ttlMs / 3)));
+      const liveness = setInterval(() => void alive().catch(() => undefined), Math.max(20, Math.floor(ttlMs / 6)));
       liveness.unref();
 
       const store = new RedisSessionLogStore(connection, { prefix, retention: context.retention });
@@ -70,7 +72,7 @@ export function redisEngine(options: RedisEngineOptions): GatewayEngine {
       const rows = new RedisRows(connection, prefix, nodeId, log);
       const runs = new RedisRuns(connection, prefix, nodeId, context.idempotencyWindowMs, log);
       const leases = new Leases(connection, prefix, nodeId, ttlMs, log);
-      const sweeper = new OrphanSweeper({ connection, prefix, nodeId, leases, runs, logger: log, intervalMs: Math.max(50, Math.floor(ttlMs / 2)) });
+      const sweeper = new OrphanSweeper({ connection, prefix, nodeId, leases, runs, logger: log, intervalMs: Math.max(25, Math.floor(ttlMs / 4)) });
       let core: GatewayCore | undefined;
       let emitRowChange: ((change: Parameters<EngineServices['publishRow']>[0]) => void) | undefined;
       let runCounter = 0;

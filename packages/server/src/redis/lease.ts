@@ -39,7 +39,6 @@ export class Leases {
   async enter(sessionId: string, turnId: string, signal: AbortSignal, lost: (reason: Error) => void): Promise<() => void> {
     const key = sessionKeys(this.prefix, sessionId).lease;
     const token = `${this.nodeId} ${turnId}`;
-    const cluster = gatewayKeys(this.prefix).cluster;
     for (;;) {
       if (signal.aborted) throw signal.reason;
       try {
@@ -51,6 +50,25 @@ export class Leases {
       }
       await this.wait(sessionId, signal);
     }
+    return this.hold(sessionId, token, turnId, lost);
+  }
+
+  /**
+   * Take a stopped gateway's lease over at once (its runs are ended under it before any waiting turn
+   * can start); falls back to waiting when a live gateway already holds the lease.
+   */
+  async takeOver(sessionId: string, deadNodeId: string, turnId: string): Promise<() => void> {
+    const key = sessionKeys(this.prefix, sessionId).lease;
+    const token = `${this.nodeId} ${turnId}`;
+    const taken = await this.connection.script('agLeaseTakeOver', [key], [deadNodeId, token, this.ttlMs]);
+    if (taken === 1) return this.hold(sessionId, token, turnId, () => undefined);
+    return this.enter(sessionId, turnId, new AbortController().signal, () => undefined);
+  }
+
+  /** Hold an acquired lease: announce it, renew it, and hand back its release. */
+  private hold(sessionId: string, token: string, turnId: string, lost: (reason: Error) => void): () => void {
+    const key = sessionKeys(this.prefix, sessionId).lease;
+    const cluster = gatewayKeys(this.prefix).cluster;
     void this.connection.guard(() => this.connection.command.publish(cluster, `lease|${this.nodeId}|${sessionId}|${this.nodeId}`)).catch(() => undefined);
 
     let renewedAt = Date.now();

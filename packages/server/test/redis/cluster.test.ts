@@ -138,14 +138,14 @@ describe('two gateways sharing sessions through Redis', () => {
       }),
     );
     await other.rec.untilEvent('abort', (f) => f.event.type === 'tool');
-    const subscribed = ok(await other.request('run.subscribe', { sessionId: 'abort', runId: run.runId }));
+    const subscribed = ok(await other.request('run.subscribe', { sessionId: 'abort', runId: run.runId! }));
     expect(subscribed.runId).toBe(run.runId);
-    const aborted = ok(await other.request('chat.abort', { sessionId: 'abort', runId: run.runId }));
+    const aborted = ok(await other.request('chat.abort', { sessionId: 'abort', runId: run.runId! }));
     expect(aborted).toMatchObject({ runId: run.runId, aborted: true });
     const end = await other.rec.untilEvent('abort', (f) => f.event.type === 'run.end' && f.event.runId === run.runId);
     const frame = (end.args[0] as EventFrame[]).find((f) => f.event.type === 'run.end')!;
     expect(frame.event).toMatchObject({ status: 'aborted' });
-    const again = ok(await other.request('chat.abort', { sessionId: 'abort', runId: run.runId }));
+    const again = ok(await other.request('chat.abort', { sessionId: 'abort', runId: run.runId! }));
     expect(again).toMatchObject({ aborted: false, status: 'aborted' });
   });
 
