@@ -58,13 +58,13 @@ describe('a killed Redis connection', () => {
     await reader.rec.untilSeq('killed', 1);
 
     // Kill both of A's connections from the Redis side.
-    const list = await admin.client('LIST');
+    const list = (await admin.call('CLIENT', 'LIST')) as string;
     const ids = list
       .split('\n')
-      .filter((line) => / name=agent-gateway:kill-a:(sub|cmd) /.test(line))
-      .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+      .filter((line: string) => / name=agent-gateway:kill-a:(sub|cmd) /.test(line))
+      .map((line: string) => /\bid=(\d+)/.exec(line)![1]!);
     expect(ids).toHaveLength(2);
-    for (const id of ids) await admin.client('KILL', 'ID', id);
+    for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
     // Appended while A is reconnecting: its subscription misses the message; the catch-up must not.
     ok(await ctl.request('control', { type: 'session.append', sessionId: 'killed', events: [message(2), message(3)] }));
     const health = () => fetch(`${a.url}/healthz`).then((r) => r.status);
