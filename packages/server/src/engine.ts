@@ -41,6 +41,8 @@ export interface EngineServices {
   catchUp(session: Session, head: LogHead): Promise<void>;
   /** A run of this gateway was created or changed status. */
   runChanged(run: RunRecord): void;
+  /** Claim this period's heartbeat of a session for this gateway (false: another one runs it). */
+  claimHeartbeat(sessionId: string, intervalMs: number): Promise<boolean>;
   /** Broadcast a row change to every gateway (each delivers it to its own sockets). */
   publishRow(change: SessionsChanged): void;
   health: HealthCheck;

@@ -175,6 +175,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     logger,
     options: options.heartbeat,
     recorded: (outcome) => metrics.recordHeartbeat(outcome.status, outcome.reason),
+    ...(engine ? { claimInterval: (sessionId: string, intervalMs: number) => engine.claimHeartbeat(sessionId, intervalMs) } : {}),
     ...(pieces.heartbeatRule ? { rule: pieces.heartbeatRule } : {}),
   });
   const diagnostics = new DiagnosticsHub(sources, options.diagnosticsIntervalMs ?? DEFAULT_DIAGNOSTICS_INTERVAL_MS);

@@ -5,7 +5,7 @@ import type { EngineServices, GatewayEngine } from '../engine.js';
 import type { GatewayCore } from '../core.js';
 import { RedisConnection, type RedisConnectionOptions } from './connection.js';
 import { RedisFeed } from './feed.js';
-import { gatewayKeys } from './keys.js';
+import { gatewayKeys, sessionKeys } from './keys.js';
 import { Leases } from './lease.js';
 import { RedisSessionLogStore } from './log-store.js';
 import { RedisRows } from './rows.js';
@@ -125,6 +125,9 @@ export function redisEngine(options: RedisEngineOptions): GatewayEngine {
         coordinator: runs,
         catchUp: (session, head) => feed.catchUp(session, head),
         runChanged: (run) => runs.changed(run),
+        claimHeartbeat: async (sessionId, intervalMs) =>
+          // Slightly shorter than the period, so the next period's tick finds the claim gone.
+          (await command.set(sessionKeys(prefix, sessionId).heartbeat, nodeId, 'PX', Math.max(1, Math.floor(intervalMs * 0.8)), 'NX')) === 'OK',
         publishRow: (change) => rows.publish(change),
         health: () => connection.health(),
         bind(binding) {

@@ -20,8 +20,8 @@ export interface SessionKeys {
   rowRevision: string;
   /** STRING with expiry: `<nodeId> <turnId>` of the gateway running this session's turn. */
   lease: string;
-  /** LIST: queued system events (JSON), taken by the heartbeat turn that runs. */
-  systemEvents: string;
+  /** STRING with expiry: the gateway that runs this period's heartbeat of the session. */
+  heartbeat: string;
   /** Pub/sub channel of the session: appends (`epoch|firstSeq|[events]`) in seq order. */
   channel: string;
   /** STRING with expiry: the run an idempotency key names. */
@@ -54,7 +54,7 @@ export function sessionKeys(prefix: string, sessionId: string): SessionKeys {
     row: `${tag}:row`,
     rowRevision: `${tag}:row:revision`,
     lease: `${tag}:lease`,
-    systemEvents: `${tag}:system-events`,
+    heartbeat: `${tag}:heartbeat`,
     channel: `${tag}:events`,
     idempotency: (key) => `${tag}:idem:${key}`,
     run: (runId) => `${tag}:run:${runId}`,

@@ -156,4 +156,25 @@ describe('two gateways sharing sessions through Redis', () => {
     const result = await elsewhere.request('chat.abort', { sessionId: 'scope-2', runId: sent.runId });
     expect(result).toMatchObject({ ok: false, error: { code: 'RUN_NOT_FOUND' } });
   });
+
+  it('runs each period of a session heartbeat on one gateway only', async () => {
+    const beatPrefix = testPrefix('beats');
+    const intervalMs = 250;
+    const beating = (nodeId: string) =>
+      harness.start({ engine: redisEngine({ url: REDIS_URL, prefix: beatPrefix, nodeId, leaseTtlMs: 1_000 }), heartbeat: { intervalMs } });
+    const [x, y] = await Promise.all([beating('beat-x'), beating('beat-y')]);
+    const onX = await harness.client(x);
+    const onY = await harness.client(y);
+    ok(await onX.request('join', { sessionId: 'beats', since: 0 }));
+    ok(await onY.request('join', { sessionId: 'beats', since: 0 }));
+    const started = performance.now();
+    const interval = (f: EventFrame) => f.event.type === 'heartbeat' && f.event.trigger === 'interval' && f.event.status === 'ran';
+    await onY.rec.waitFor(() => onY.rec.frames('beats').filter(interval).length >= 6, { timeoutMs: 20_000, what: 'six periodic heartbeats' });
+    // Each period is claimed for 0.8 of it: six heartbeats span at least five claims, whichever
+    // gateway ran them. Two gateways beating on their own would get there in about three periods.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(5 * 0.8 * intervalMs);
+    await x.close();
+    await y.close();
+    await deletePrefix(admin, beatPrefix);
+  });
 });
