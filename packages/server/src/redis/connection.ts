@@ -74,6 +74,9 @@ export class RedisConnection {
     try {
       await Promise.all([this.command.connect(), this.subscriber.connect()]);
     } catch (error) {
+      // No reconnection attempts in the background of a start that failed.
+      this.command.disconnect();
+      this.subscriber.disconnect();
       throw this.unavailable(error);
     }
   }
