@@ -220,6 +220,10 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
         httpServer.off('error', reject);
         resolve();
       });
+    }).catch(async (error: unknown) => {
+      // Not listening (port taken ...): the engine's connections and timers must not keep the process alive.
+      await engine?.close();
+      throw error;
     });
   }
   const url = addressUrl(httpServer, options.host ?? '127.0.0.1');
