@@ -105,6 +105,8 @@ for (const nodeCount of [2, 3]) {
 
       // The orphaned run ends as failed, then B's queued run runs to completion.
       const isEnd = (runId: string) => (frame: EventFrame) => frame.event.type === 'run.end' && frame.event.runId === runId;
+      await followers[1]!.client.rec.untilEvent(sessionId, isEnd(long.runId!), { timeoutMs: 30_000 });
+      const orphanEndedMs = performance.now() - killedAt;
       await Promise.all(followers.map((f) => f.client.rec.untilEvent(sessionId, isEnd(onB.runId), { timeoutMs: 30_000 })));
 
       const events = new Map<number, SessionEvent>();
@@ -132,7 +134,8 @@ for (const nodeCount of [2, 3]) {
       }
       console.log(
         `[failover ${nodeCount} nodes] clients ${followers.length}, events ${events.size}, frames ${frames}, gaps 0, duplicates 0, ` +
-          `resyncs ${followers.reduce((n, f) => n + f.resyncs.length, 0)}, resume after SIGKILL ${resumeMs.map((ms) => ms.toFixed(0)).join('/')} ms`,
+          `resyncs ${followers.reduce((n, f) => n + f.resyncs.length, 0)}, resume after SIGKILL ${resumeMs.map((ms) => ms.toFixed(0)).join('/')} ms, ` +
+          `orphaned run ended as failed ${orphanEndedMs.toFixed(0)} ms after SIGKILL (lease TTL ${LEASE_TTL_MS} ms)`,
       );
     }, 90_000);
 
