@@ -29,6 +29,11 @@ export const ErrorCodes = {
   ControlUnsupported: 'CONTROL_UNSUPPORTED',
   /** The gateway cannot take more work right now; retry after `retryAfterMs`. */
   Busy: 'BUSY',
+  /**
+   * The gateway cannot reach the storage it shares with other gateways (e.g. Redis) right now. The
+   * request changed nothing; retry after `retryAfterMs`. Always `retryable: true`.
+   */
+  Unavailable: 'UNAVAILABLE',
   /** The agent behind a run failed. */
   AgentFailed: 'AGENT_FAILED',
   /** An unexpected failure inside the gateway. The session log is unchanged. */
@@ -40,8 +45,6 @@ export const ErrorCodes = {
   SlowConsumer: 'SLOW_CONSUMER',
   /** A bound on what a principal or the gateway may hold (sessions, connections) was reached. Not retryable as is. */
   LimitExceeded: 'LIMIT_EXCEEDED',
-  /** A backing service (the shared store) is unreachable; retry after `retryAfterMs`. */
-  Unavailable: 'UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

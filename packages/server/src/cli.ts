@@ -16,6 +16,11 @@ Options:
   --log-level <level>      fatal, error, warn, info, debug, trace or silent (default info)
   --demo                   Answer chats with the deterministic demo agent (the default agent)
   --static <dir>           Serve static files from this folder at /
+  --redis <url>            Share sessions with every gateway using this Redis (redis://host:port[/db]):
+                           logs, live fan-out, runs and rows; clients may connect to any of them
+  --redis-prefix <p>       Prefix of every Redis key and channel (default ag:)
+  --node-id <id>           This gateway's name among those sharing the Redis (default host-pid-random)
+  --lease-ttl <ms>         How soon a stopped gateway's sessions and runs are taken over (default 10000)
   -h, --help               Show this help
 `;
 
@@ -43,6 +48,10 @@ async function main(argv: string[]): Promise<number> {
       'log-level': { type: 'string' },
       demo: { type: 'boolean' },
       static: { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      'node-id': { type: 'string' },
+      'lease-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -68,9 +77,25 @@ async function main(argv: string[]): Promise<number> {
   }
   const controlToken = values['control-token'] ?? values['conformance-token'];
   if (port > 65_535) throw new Error('--port must be at most 65535');
+  const leaseTtlMs = integer('lease-ttl', values['lease-ttl'], 100);
+  if (values.redis === undefined && (values['redis-prefix'] ?? values['node-id'] ?? leaseTtlMs) !== undefined) {
+    throw new Error('--redis-prefix, --node-id and --lease-ttl need --redis');
+  }
+  if (values.redis !== undefined && !/^rediss?:\/\//.test(values.redis))
+    throw new Error(`--redis must be a redis:// or rediss:// URL, got ${JSON.stringify(values.redis)}`);
   // Loaded only once the arguments are known good, so usage errors answer at once.
   const [{ createGateway }, { createDemoAgent }] = await Promise.all([import('./gateway.js'), import('./agent/demo-agent.js')]);
+  const engine =
+    values.redis === undefined
+      ? undefined
+      : (await import('./redis/index.js')).redisEngine({
+          url: values.redis,
+          ...(values['redis-prefix'] !== undefined ? { prefix: values['redis-prefix'] } : {}),
+          ...(values['node-id'] !== undefined ? { nodeId: values['node-id'] } : {}),
+          ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
+        });
   const gateway = await createGateway({
+    ...(engine ? { engine } : {}),
     port,
     host: values.host ?? '127.0.0.1',
     retention: { ...(maxEvents ? { maxEvents } : {}), ...(maxBytes ? { maxBytes } : {}) },

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { PROTOCOL_VERSION } from '@agent-gateway/schema';
+import { PROTOCOL_VERSION, type SessionsChanged } from '@agent-gateway/schema';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { createDemoAgent } from './agent/index.js';
 import type { GatewayCore } from './core.js';
 import { DEFAULT_SLOW_CONSUMER_BYTES, Fanout, pressureAwareMirrorPolicy, type BatchWriter } from './delivery/index.js';
-import { MemorySessionLogStore, positiveInteger, resolveRetention } from './log/index.js';
+import { MemorySessionLogStore, positiveInteger, resolveRetention, type LogHead } from './log/index.js';
 import { createGatewayHeartbeats, createMetrics, createPressureMonitor, DiagnosticsHub, type HeartbeatRule, type WorkloadSnapshot } from './ops/index.js';
 import {
   DEFAULT_DIAGNOSTICS_INTERVAL_MS,
@@ -20,7 +20,7 @@ import {
 } from './options.js';
 import { Joiner, type ResumeRule } from './resume/index.js';
 import { RunLifecycle, RunRegistry, type RunEndOrder } from './runs/index.js';
-import { SessionRegistry } from './sessions/index.js';
+import { SessionRegistry, type Session } from './sessions/index.js';
 import {
   acceptConnection,
   ControlSurface,
@@ -88,14 +88,18 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     maxSnapshotBytes: Math.max(MIN_SNAPSHOT_BYTES, positiveInteger(options.maxSnapshotBytes, DEFAULT_MAX_SNAPSHOT_BYTES, 'maxSnapshotBytes')),
   };
   const auth = options.auth ?? {};
+  const idempotencyWindowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
+  if (options.engine && options.store) throw new TypeError('give either engine or store: an engine brings its own store');
+  // An engine shares sessions with other gateways; it brings the store and the seams below.
+  const engine = options.engine ? await options.engine.start({ retention, logger, idempotencyWindowMs }) : undefined;
   // A store passed in is the caller's to close; the in-memory default is ours.
-  const ownStore = options.store ? undefined : new MemorySessionLogStore(retention);
-  const store = options.store ?? ownStore!;
-  const instanceId = randomUUID();
+  const ownStore = options.store || engine ? undefined : new MemorySessionLogStore(retention);
+  const store = engine?.store ?? options.store ?? ownStore!;
+  const instanceId = engine?.instanceId ?? randomUUID();
 
   // HTTP and Socket.IO.
   const router = new HttpRouter();
-  router.route('GET', '/healthz', healthzHandler());
+  router.route('GET', '/healthz', healthzHandler(engine?.health));
   if (options.staticDir && !options.httpServer) {
     const serving = await router.serveStatic(options.staticDir);
     if (!serving) logger.info({ staticDir: options.staticDir }, 'static folder not found; not serving static files');
@@ -113,7 +117,10 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
 
   // Runs and pressure: queued work is everything the gateway still owes — turns running or waiting
   // and frames not yet handed to Socket.IO. A saturated loop with none of it is not worth backing off for.
-  const runs = new RunRegistry({ idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS });
+  const runs = new RunRegistry({
+    idempotencyWindowMs,
+    ...(engine ? { newRunId: () => engine.newRunId(), changed: (run) => engine.runChanged(run) } : {}),
+  });
   const workload = (): WorkloadSnapshot => {
     const counts = runs.counts();
     let pendingFrames = 0;
@@ -135,19 +142,21 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     mirrorPolicy: pressureAwareMirrorPolicy(pressure, options.pressure?.slowConsumerBytes ?? DEFAULT_SLOW_CONSUMER_BYTES, options.mirrorRule),
   });
 
-  // Sessions, their runs and their joins.
+  // Sessions, their runs and their joins. With an engine, row changes go to every gateway first.
+  const emitRowChange = (change: SessionsChanged) => {
+    for (const outbox of outboxes.values()) {
+      if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
+      else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
+    }
+  };
   const sessions = new SessionRegistry({
     store,
     logger,
     maxConversationBytes: positiveInteger(options.maxConversationBytes, DEFAULT_MAX_CONVERSATION_BYTES, 'maxConversationBytes'),
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
     epochChanged: (session) => fanout.restartSession(session.id),
-    rowChanged: (change) => {
-      for (const outbox of outboxes.values()) {
-        if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
-        else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
-      }
-    },
+    rowChanged: engine ? (change) => engine.publishRow(change) : emitRowChange,
+    ...(engine ? { feed: engine.feed, rows: engine.rows, laneGate: (sessionId: string) => engine.laneGate(sessionId) } : {}),
   });
   const lifecycle = new RunLifecycle({
     sessions,
@@ -155,12 +164,14 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     logger,
     maxQueuedRuns: limits.maxQueuedRuns,
     ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}),
+    ...(engine ? { coordinator: engine.coordinator } : {}),
   });
   const joiner = new Joiner({
     fanout,
     maxSnapshotBytes: limits.maxSnapshotBytes,
     queuedRunOf: (sessionId) => runs.activeRuns(sessionId).find((r) => r.status === 'queued'),
     ...(pieces.resumeRule ? { rule: pieces.resumeRule } : {}),
+    ...(engine ? { catchUp: (session: Session, head: LogHead) => engine.catchUp(session, head) } : {}),
   });
 
   // Operations: heartbeats in session lanes, diagnostics and metrics over the same sources.
@@ -179,6 +190,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     logger,
     options: options.heartbeat,
     recorded: (outcome) => metrics.recordHeartbeat(outcome.status, outcome.reason),
+    ...(engine ? { claimInterval: (sessionId: string, intervalMs: number) => engine.claimHeartbeat(sessionId, intervalMs) } : {}),
     ...(pieces.heartbeatRule ? { rule: pieces.heartbeatRule } : {}),
   });
   const diagnostics = new DiagnosticsHub(sources, options.diagnosticsIntervalMs ?? DEFAULT_DIAGNOSTICS_INTERVAL_MS);
@@ -205,6 +217,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     outboxes,
   };
   registerControlCommands(core.control, core);
+  engine?.bind({ core, emitRowChange, metrics: metrics.registry });
 
   // Connections: the handshake, then one outbox and one validated inbound side per socket.
   io.use(createHandshakeMiddleware({ auth, token: options.token, controlToken: options.controlToken }));
@@ -223,6 +236,10 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
         httpServer.off('error', reject);
         resolve();
       });
+    }).catch(async (error: unknown) => {
+      // Not listening (port taken ...): the engine's connections and timers must not keep the process alive.
+      await engine?.close();
+      throw error;
     });
   }
   const url = addressUrl(httpServer, options.host ?? '127.0.0.1');
@@ -241,6 +258,8 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
         pressure.stop();
         runs.close();
         for (const session of sessions.all()) session.lane.abortActive(undefined, new Error('gateway closing'));
+        // Shared storage outlives this gateway: let aborted runs write their end before it goes.
+        if (engine) await lanesSettled(sessions.all(), 2_000);
         for (const outbox of outboxes.values()) outbox.close();
         if (ownServer) {
           // Also closes the HTTP server we created.
@@ -251,10 +270,20 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
           io.engine.close();
         }
         await ownStore?.close();
+        await engine?.close();
       })()),
   };
   cores.set(gateway, core);
   return gateway;
+}
+
+/** Resolves once no lane runs or queues a turn, or after `timeoutMs`. */
+async function lanesSettled(all: Iterable<Session>, timeoutMs: number): Promise<void> {
+  const sessions = [...all];
+  const deadline = Date.now() + timeoutMs;
+  while (sessions.some((s) => s.lane.active !== undefined || s.lane.queuedCount > 0) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function addressUrl(server: http.Server, host: string): string {

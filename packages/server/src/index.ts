@@ -11,6 +11,7 @@ export {
   type PressureOptions,
 } from './options.js';
 export type { HeartbeatOptions } from './ops/index.js';
+export type { GatewayEngine, EngineContext, EngineServices, EngineBinding } from './engine.js';
 export { delay, createDemoAgent, type Agent, type AgentTurn, type AgentOutput, type AgentMessage, type DemoAgentOptions } from './agent/index.js';
 export {
   MemorySessionLogStore,
@@ -26,6 +27,8 @@ export {
   type LogStats,
   type RetentionOptions,
   type ResolvedRetention,
+  StoreUnavailableError,
+  isStoreUnavailable,
 } from './log/index.js';
 export { sharedTokenVerifier, tokensEqual, type Principal, type AuthOptions } from './transport/auth.js';
 export { decideMirror, DEFAULT_SLOW_CONSUMER_BYTES, type MirrorRule, type MirrorRuleContext, type MirrorDecision } from './delivery/index.js';

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Logger } from 'pino';
 import type { Agent } from './agent/index.js';
 import type { MirrorRule } from './delivery/index.js';
+import type { GatewayEngine } from './engine.js';
 import type { RetentionOptions, SessionLogStore } from './log/index.js';
 import type { HeartbeatOptions } from './ops/index.js';
 import type { AuthOptions } from './transport/auth.js';
@@ -28,6 +29,12 @@ export interface GatewayOptions {
   retention?: RetentionOptions;
   /** Where session logs live (default: in this process's memory). */
   store?: SessionLogStore;
+  /**
+   * Share sessions with other gateways (e.g. `redisEngine(...)` from `@agent-gateway/server/redis`):
+   * the engine brings the store, live fan-out across gateways, one run at a time per session, shared
+   * rows and idempotency. Exclusive with `store`. The gateway starts and closes it.
+   */
+  engine?: GatewayEngine;
   auth?: AuthOptions;
   /** Simple shared-token verifier: a connection must present this token. */
   token?: string;

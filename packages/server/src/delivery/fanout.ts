@@ -121,6 +121,8 @@ export class Fanout {
       const frame: EventFrame = { sessionId, epoch, seq: entry.seq, event: entry.event };
       const event = entry.event;
       for (const member of members.values()) {
+        // Already accounted for (a member that joined at a head past this entry): nothing to send or count.
+        if (entry.seq <= member.lastSeq) continue;
         if (event.type === 'tool' && !this.options.isRunScoped(event.runId, member.outbox.id)) {
           this.mirror(member, frame as ToolFrame, event);
         } else {

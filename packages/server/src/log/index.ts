@@ -5,3 +5,4 @@ export type { LogEntry, LogHead, LogStats, SessionLog, SessionLogStore } from '.
 export { MemorySessionLog, MemorySessionLogStore, eventBytes } from './memory-store.js';
 export { newEpoch } from './epoch.js';
 export { resolveRetention, positiveInteger, DEFAULT_MAX_EVENTS, DEFAULT_MAX_BYTES, type RetentionOptions, type ResolvedRetention } from './retention.js';
+export { StoreUnavailableError, isStoreUnavailable } from './unavailable.js';

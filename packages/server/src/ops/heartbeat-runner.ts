@@ -80,6 +80,11 @@ export interface HeartbeatRunnerOptions {
   onError?(error: unknown): void;
   /** Default: skipBusyLanes. */
   rule?: HeartbeatRule;
+  /**
+   * Gateways sharing sessions: claim the periodic heartbeat of this period for this gateway
+   * (resolves false when another gateway has it). Default: every tick is this gateway's.
+   */
+  claimInterval?(sessionId: string, intervalMs: number): Promise<boolean>;
   now?: () => number;
 }
 
@@ -127,7 +132,13 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
         const timer = setInterval(() => {
           // A pending retry already stands for this session's next heartbeat: an extra attempt
           // would only add a skip and cut the back-off short.
-          if (!sessions.get(sessionId)?.retryTimer) void attempt(sessionId, 'interval');
+          if (sessions.get(sessionId)?.retryTimer) return;
+          if (!options.claimInterval) return void attempt(sessionId, 'interval');
+          // Gateways sharing the session: one of them runs this period's heartbeat.
+          void options.claimInterval(sessionId, intervalMs).then(
+            (claimed) => void (claimed && !stopped && attempt(sessionId, 'interval')),
+            (error: unknown) => options.onError?.(error),
+          );
         }, intervalMs);
         timer.unref();
         state.intervalTimer = timer;

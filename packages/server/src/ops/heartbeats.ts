@@ -21,6 +21,8 @@ export interface GatewayHeartbeatsOptions {
   /** Every outcome, for metrics. */
   recorded(outcome: HeartbeatOutcome): void;
   rule?: HeartbeatRule;
+  /** Gateways sharing sessions: one of them runs each period's heartbeat of a session. */
+  claimInterval?(sessionId: string, intervalMs: number): Promise<boolean>;
 }
 
 /**
@@ -67,6 +69,7 @@ export function createGatewayHeartbeats(deps: GatewayHeartbeatsOptions): Heartbe
     ...(options?.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
     ...(options?.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
     ...(deps.rule ? { rule: deps.rule } : {}),
+    ...(deps.claimInterval ? { claimInterval: deps.claimInterval } : {}),
     onOutcome: appendOutcome,
     onSystemEvent: async (sessionId, runId, queued) => {
       const session = sessions.get(sessionId);

@@ -1,5 +1,6 @@
 import type { Joined } from '@agent-gateway/schema';
 import type { Fanout, Outbox } from '../delivery/index.js';
+import type { LogHead } from '../log/index.js';
 import type { Session } from '../sessions/index.js';
 import { decideResume, type ResumeRequest, type ResumeRule } from './decide.js';
 import { buildSnapshot, type QueuedRunInfo } from './snapshot.js';
@@ -11,6 +12,11 @@ export interface JoinerOptions {
   /** JSON size a snapshot stays within. */
   maxSnapshotBytes: number;
   rule?: ResumeRule;
+  /**
+   * Gateways sharing sessions: bring the session's view and members up to `head` (events appended
+   * on other gateways that have not arrived here yet) before the join is answered from it.
+   */
+  catchUp?(session: Session, head: LogHead): Promise<void>;
 }
 
 /** Who joins: the socket's outbox and the protocol version it negotiated. */
@@ -42,7 +48,13 @@ export class Joiner {
     const { outbox } = joining;
     return session.serial.run(async () => {
       const head = await session.log.head();
+      await this.options.catchUp?.(session, head);
       const decision = this.rule(request, head);
+      // Everything the answer needs is read before anything is sent: a store failing half-way
+      // answers the join with an error, never with a partial replay.
+      const entries = decision.kind === 'replay' ? await session.log.read(decision.fromCursor, head.cursor) : undefined;
+      const snapshot =
+        decision.kind === 'snapshot' ? await buildSnapshot(session, this.options.queuedRunOf(session.id), this.options.maxSnapshotBytes, head) : undefined;
       const joined: Joined = {
         sessionId: session.id,
         epoch: head.epoch,
@@ -57,8 +69,7 @@ export class Joiner {
       if (decision.kind === 'replay') {
         this.counters.replays += 1;
         const member = fanout.addMember(session.id, outbox, decision.fromCursor);
-        const entries = await session.log.read(decision.fromCursor, head.cursor);
-        for (const entry of entries) {
+        for (const entry of entries!) {
           // Seqs missing from a read inside the window were compacted: announce them on this frame.
           fanout.skip(member, entry.seq - 1, 'compacted');
           fanout.send(member, 'replay', { sessionId: session.id, epoch: head.epoch, seq: entry.seq, event: entry.event });
@@ -67,7 +78,7 @@ export class Joiner {
         fanout.skip(member, head.cursor, 'compacted');
       } else {
         this.counters.resyncs += 1;
-        outbox.emit('snapshot', await buildSnapshot(session, this.options.queuedRunOf(session.id), this.options.maxSnapshotBytes));
+        outbox.emit('snapshot', snapshot!);
         fanout.addMember(session.id, outbox, head.cursor);
       }
       joining.reserveAnswer();

@@ -1,4 +1,5 @@
 import { MAX_SNAPSHOT_EVENTS, type ActiveRun, type RetainedEvent, type RunTrigger, type Snapshot, type SnapshotMessage } from '@agent-gateway/schema';
+import type { LogHead } from '../log/index.js';
 import { boundedPrefix } from '../sessions/text-bounds.js';
 import { jsonBytes } from '../sessions/view.js';
 import type { Session } from '../sessions/index.js';
@@ -11,14 +12,16 @@ export interface QueuedRunInfo {
 }
 
 /**
- * A consistent snapshot of a session, within `maxBytes` of JSON; call inside the session's serial
- * queue. The state and the active run always go in (the active run's tool inputs and outputs, then
- * its text, are cut if they alone pass the bound); then the newest messages, then the newest
- * retained durable events, as far as the bound allows. What was left out is counted in `omitted`.
+ * A consistent snapshot of a session at `head` (default: the log's head now), within `maxBytes` of
+ * JSON; call inside the session's serial queue, with the view brought up to that head. The state and
+ * the active run always go in (the active run's tool inputs and outputs, then its text, are cut if
+ * they alone pass the bound); then the newest messages, then the newest retained durable events, as
+ * far as the bound allows. What was left out is counted in `omitted`.
  */
-export async function buildSnapshot(session: Session, queuedRun: QueuedRunInfo | undefined, maxBytes: number): Promise<Snapshot> {
-  const head = await session.log.head();
-  const durable = await session.log.durable();
+export async function buildSnapshot(session: Session, queuedRun: QueuedRunInfo | undefined, maxBytes: number, at?: LogHead): Promise<Snapshot> {
+  const head = at ?? (await session.log.head());
+  // A shared log may have grown since `head` was read: the snapshot stops exactly at it.
+  const durable = (await session.log.durable()).filter((entry) => entry.seq <= head.cursor);
   const base: Snapshot = {
     sessionId: session.id,
     epoch: head.epoch,

@@ -5,6 +5,7 @@
 export { RunLifecycle, type RunBody, type StartRun, type StartedRun, type RefusedRun, type RunLifecycleOptions } from './lifecycle.js';
 export { clearProjectionFirst, type RunEndOrder, type RunEndSteps } from './run-end.js';
 export { playAgentTurn, type RunOutcome } from './agent-turn.js';
-export { RunRegistry, newRunId, type RunRecord, type CreateRunInput, type CreateRunOutcome } from './registry.js';
+export { RunRegistry, newRunId, type RunRecord, type RemoteRun, type CreateRunInput, type CreateRunOutcome } from './registry.js';
 export { IdempotencyGuard } from './idempotency.js';
-export { Lane, type LaneTurn, type LaneEvents } from './lane.js';
+export type { RunCoordinator } from './coordinator.js';
+export { Lane, type LaneTurn, type LaneEvents, type LaneGate } from './lane.js';

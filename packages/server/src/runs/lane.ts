@@ -18,6 +18,21 @@ export interface LaneEvents {
 }
 
 /**
+ * Admits a lane's turns when gateways share sessions: one turn of a session at a time across all of
+ * them. Without a gate the lane alone decides.
+ */
+export interface LaneGate {
+  /** Another gateway is running a turn of this session. */
+  busyElsewhere(): boolean;
+  /**
+   * Wait until this gateway may run `turn`; resolves to the release to call when the turn is over.
+   * Rejects only when `signal` aborts (the turn then counts as cancelled while queued). `lost` is
+   * called if the admission is lost while the turn runs (the lane aborts the turn).
+   */
+  enter(turn: LaneTurn, signal: AbortSignal, lost: (reason: Error) => void): Promise<() => void>;
+}
+
+/**
  * The serial work queue of one session: turns run one at a time, in order. Heartbeats consult
  * `isBusy` and skip instead of queueing behind (or interrupting) an active run.
  */
@@ -29,6 +44,7 @@ export class Lane {
   constructor(
     readonly sessionId: string,
     private readonly events: LaneEvents = {},
+    private readonly gate?: LaneGate,
   ) {}
 
   enqueue(turn: LaneTurn): void {
@@ -36,9 +52,9 @@ export class Lane {
     if (!this.draining) void this.drain();
   }
 
-  /** True while a turn runs or waits. */
+  /** True while a turn runs or waits (here, or on another gateway sharing the session). */
   isBusy(): boolean {
-    return this.current !== undefined || this.queue.length > 0;
+    return this.current !== undefined || this.queue.length > 0 || (this.gate?.busyElsewhere() ?? false);
   }
 
   get active(): LaneTurn | undefined {
@@ -93,6 +109,17 @@ export class Lane {
       for (let turn = this.queue.shift(); turn; turn = this.queue.shift()) {
         const controller = new AbortController();
         this.current = { turn, controller };
+        let release: (() => void) | undefined;
+        if (this.gate) {
+          try {
+            release = await this.gate.enter(turn, controller.signal, (reason) => controller.abort(reason));
+          } catch {
+            // Aborted while waiting for its turn across gateways: as good as cancelled in the queue.
+            this.current = undefined;
+            turn.cancelled?.();
+            continue;
+          }
+        }
         this.events.started?.(turn);
         try {
           await turn.execute(controller.signal);
@@ -100,6 +127,7 @@ export class Lane {
           this.events.failed?.(turn, error);
         } finally {
           this.current = undefined;
+          release?.();
         }
       }
     } finally {

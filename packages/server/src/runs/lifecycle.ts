@@ -1,8 +1,9 @@
-import { ErrorCodes, type RunTrigger, type SessionEvent, type WireError } from '@agent-gateway/schema';
+import { ErrorCodes, isTerminalRunStatus, type RunTrigger, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent } from '../agent/agent.js';
 import type { Session, SessionRegistry } from '../sessions/index.js';
 import { playAgentTurn, type RunOutcome } from './agent-turn.js';
+import type { RunCoordinator } from './coordinator.js';
 import type { RunRecord, RunRegistry } from './registry.js';
 import { clearProjectionFirst, type RunEndOrder } from './run-end.js';
 
@@ -45,6 +46,8 @@ export interface RunLifecycleOptions {
   /** Agent runs that may wait in one session lane; past it a new one is refused with BUSY. */
   maxQueuedRuns: number;
   endOrder?: RunEndOrder;
+  /** Gateways sharing sessions: the idempotency guard and runs across all of them (default: none). */
+  coordinator?: RunCoordinator;
   now?: () => number;
 }
 
@@ -67,14 +70,39 @@ export class RunLifecycle {
 
   async start(spec: StartRun): Promise<StartedRun | RefusedRun> {
     const { session, body } = spec;
-    // A retry of a run already accepted gets that run, full lane or not.
-    const original = spec.idempotencyKey === undefined ? undefined : this.options.runs.findByKey(session.id, spec.idempotencyKey);
+    const { runs, coordinator } = this.options;
+    // A retry of a run already accepted here gets that run, full lane or not.
+    const original = spec.idempotencyKey === undefined ? undefined : runs.findByKey(session.id, spec.idempotencyKey);
     if (original) return { run: original, duplicate: true, settled: Promise.resolve() };
     if (body.kind === 'agent') {
-      const waiting = this.options.runs.activeRuns(session.id).filter((r) => r.status === 'queued').length;
+      // Checked before the key is claimed anywhere, so a refusal leaves nothing behind.
+      const waiting = runs.activeRuns(session.id).filter((r) => r.status === 'queued').length;
       if (waiting >= this.options.maxQueuedRuns) return { refused: busy(session.id, waiting) };
     }
-    const { run, duplicate } = this.options.runs.create({
+    let claimedRunId: string | undefined;
+    if (coordinator && spec.idempotencyKey !== undefined) {
+      // The guard holds across gateways: the key is claimed where they all see it, before anything starts.
+      claimedRunId = runs.nextRunId();
+      const claimedBefore = await coordinator.claimKey(session.id, spec.idempotencyKey, claimedRunId);
+      if (claimedBefore !== undefined) {
+        const run =
+          runs.getInSession(session.id, claimedBefore) ??
+          runs.adopt(
+            (await coordinator.lookup(session.id, claimedBefore)) ?? {
+              // Claimed a moment ago by a gateway that has not published the run yet: it is queued.
+              runId: claimedBefore,
+              sessionId: session.id,
+              trigger: spec.trigger,
+              status: 'queued',
+              createdAt: this.now(),
+              owner: 'unknown',
+            },
+          );
+        return { run, duplicate: true, settled: Promise.resolve() };
+      }
+    }
+    const { run, duplicate } = runs.create({
+      ...(claimedRunId !== undefined ? { runId: claimedRunId } : {}),
       sessionId: session.id,
       trigger: spec.trigger,
       ...(spec.idempotencyKey !== undefined ? { idempotencyKey: spec.idempotencyKey } : {}),
@@ -88,9 +116,16 @@ export class RunLifecycle {
     settled.catch(() => undefined);
     if (body.kind === 'agent') {
       if (body.userMessage !== undefined) {
-        await this.options.sessions.append(session, [
-          { type: 'message', messageId: `${run.runId}-user`, role: 'user', text: body.userMessage, runId: run.runId, at: this.now() },
-        ]);
+        try {
+          await this.options.sessions.append(session, [
+            { type: 'message', messageId: `${run.runId}-user`, role: 'user', text: body.userMessage, runId: run.runId, at: this.now() },
+          ]);
+        } catch (error) {
+          // The store refused the message (unreachable): the run never starts, and says so.
+          runs.finish(run, 'failed', { code: ErrorCodes.Unavailable, message: 'The user message could not be stored.', retryable: true });
+          settle();
+          throw error;
+        }
       }
       this.queueAgentRun(session, run, body, settle);
     } else {
@@ -103,10 +138,20 @@ export class RunLifecycle {
    * Abort a run: a queued one leaves the lane, a running one has its signal aborted. Answers whether
    * anything was aborted; a finished run is a clean no-op.
    */
-  abort(session: Session, run: RunRecord): boolean {
-    if (run.status === 'queued') return session.lane.cancelQueued(run.runId);
+  async abort(session: Session, run: RunRecord): Promise<boolean> {
+    if (run.owner !== undefined) return isTerminalRunStatus(run.status) ? false : (this.options.coordinator?.abortElsewhere(run) ?? false);
+    // A queued run may already be the lane's current turn, waiting for its turn across gateways.
+    if (run.status === 'queued') return session.lane.cancelQueued(run.runId) || session.lane.abortActive(run.runId, new Error('aborted by client'));
     if (run.status === 'running') return session.lane.abortActive(run.runId, new Error('aborted by client'));
     return false;
+  }
+
+  /** A run of the session: known here, or (gateways sharing sessions) executing on another gateway. */
+  async find(session: Session, runId: string): Promise<RunRecord | undefined> {
+    const known = this.options.runs.getInSession(session.id, runId);
+    if (known || !this.options.coordinator) return known;
+    const remote = await this.options.coordinator.lookup(session.id, runId);
+    return remote && remote.sessionId === session.id ? this.options.runs.adopt(remote) : undefined;
   }
 
   private queueAgentRun(session: Session, run: RunRecord, body: Extract<RunBody, { kind: 'agent' }>, settle: () => void): void {

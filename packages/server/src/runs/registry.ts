@@ -17,9 +17,24 @@ export interface RunRecord {
   cleanedUp: boolean;
   /** Work to do when the internal cleanup runs (see RunRegistry.afterCleanup). */
   readonly cleanupTasks: Array<() => void>;
+  /** The gateway executing the run when it is not this one (gateways sharing sessions); undefined here. */
+  readonly owner?: string;
+}
+
+/** A run executing on another gateway, as the shared state describes it. */
+export interface RemoteRun {
+  runId: string;
+  sessionId: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  createdAt: number;
+  owner: string;
+  error?: WireError;
 }
 
 export interface CreateRunInput {
+  /** An id chosen beforehand (claimed across gateways); default a new one. */
+  runId?: string;
   sessionId: string;
   trigger: RunTrigger;
   idempotencyKey?: string;
@@ -31,6 +46,10 @@ export type CreateRunOutcome = { run: RunRecord; duplicate: boolean };
 export interface RunRegistryOptions {
   idempotencyWindowMs: number;
   now?: () => number;
+  /** Run ids (default `newRunId`); gateways sharing sessions need ids unique across all of them. */
+  newRunId?: () => string;
+  /** A run of this gateway was created or changed status (gateways sharing sessions publish it). */
+  changed?(run: RunRecord): void;
 }
 
 let runCounter = 0;
@@ -74,7 +93,7 @@ export class RunRegistry {
     }
     const createdAt = this.now();
     const run: RunRecord = {
-      runId: newRunId(),
+      runId: input.runId ?? (this.options.newRunId ?? newRunId)(),
       sessionId: input.sessionId,
       trigger: input.trigger,
       idempotencyKey: input.idempotencyKey,
@@ -89,7 +108,51 @@ export class RunRegistry {
     };
     this.runs.set(run.runId, run);
     if (input.idempotencyKey !== undefined) this.guard.claim(input.sessionId, input.idempotencyKey, run.runId, createdAt);
+    this.options.changed?.(run);
     return { run, duplicate: false };
+  }
+
+  /** A fresh run id, for a caller that claims it across gateways before creating the run. */
+  nextRunId(): string {
+    return (this.options.newRunId ?? newRunId)();
+  }
+
+  /**
+   * Know a run that executes on another gateway (a duplicate chat.send, a chat.abort or
+   * run.subscribe naming it, or its status published by its gateway): the record this registry keeps
+   * for it, created on first sight, its status following what the other gateway reports.
+   */
+  adopt(remote: RemoteRun): RunRecord {
+    const known = this.runs.get(remote.runId);
+    if (known) {
+      if (known.owner !== undefined) this.follow(known, remote.status, remote.error);
+      return known;
+    }
+    const run: RunRecord = {
+      runId: remote.runId,
+      sessionId: remote.sessionId,
+      trigger: remote.trigger,
+      idempotencyKey: undefined,
+      createdAt: remote.createdAt,
+      status: 'queued',
+      startedAt: undefined,
+      endedAt: undefined,
+      error: undefined,
+      scopedSockets: new Set(),
+      cleanedUp: false,
+      cleanupTasks: [],
+      owner: remote.owner,
+    };
+    this.runs.set(run.runId, run);
+    this.follow(run, remote.status, remote.error);
+    return run;
+  }
+
+  private follow(run: RunRecord, status: RunStatus, error: WireError | undefined): void {
+    if (status === 'running' && run.status === 'queued') {
+      run.status = 'running';
+      run.startedAt = this.now();
+    } else if (isTerminalRunStatus(status)) this.finish(run, status as 'completed' | 'aborted' | 'failed', error);
   }
 
   get(runId: string): RunRecord | undefined {
@@ -105,6 +168,7 @@ export class RunRegistry {
   markRunning(run: RunRecord): void {
     run.status = 'running';
     run.startedAt = this.now();
+    if (run.owner === undefined) this.options.changed?.(run);
   }
 
   /** Record the terminal state and schedule the internal cleanup. */
@@ -113,6 +177,7 @@ export class RunRegistry {
     run.status = status;
     run.endedAt = this.now();
     run.error = error;
+    if (run.owner === undefined) this.options.changed?.(run);
     const cleanup = () => {
       run.cleanedUp = true;
       run.scopedSockets.clear();

@@ -3,6 +3,14 @@
  * registry that creates, appends to and recreates them.
  */
 export { Session } from './session.js';
-export { SessionRegistry, type SessionRegistryEvents, type SessionRegistryOptions, type RowChangeReason, type RowPatch } from './registry.js';
+export {
+  SessionRegistry,
+  type SessionRegistryEvents,
+  type SessionRegistryOptions,
+  type RowChangeReason,
+  type RowPatch,
+  type SessionFeed,
+  type RowStore,
+} from './registry.js';
 export { SessionView } from './view.js';
 export { SerialQueue } from './serial.js';

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isTerminalSessionStatus, type SessionEvent, type SessionRow, type SessionsChanged } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { LogEntry, LogHead, SessionLogStore } from '../log/index.js';
+import type { LaneGate } from '../runs/lane.js';
 import { Session } from './session.js';
 
 export type RowChangeReason = SessionsChanged['reason'];
@@ -16,8 +17,36 @@ export interface SessionRegistryEvents {
   laneIdle: [sessionId: string];
 }
 
+/**
+ * How appended events reach a session's view and sockets when gateways share sessions: the feed
+ * follows the shared log, so events appended by any gateway arrive here in seq order. Without one,
+ * this gateway's appends are applied and delivered at once (one process, one log).
+ */
+export interface SessionFeed {
+  /** The session was loaded here: follow its log from now on (called before anyone can join it). */
+  follow(session: Session): Promise<void>;
+  /** This gateway appended `entries` (inside the session's serial queue): apply and deliver them in order. */
+  appended(session: Session, entries: readonly LogEntry[]): Promise<void>;
+}
+
+/** Where session rows live when gateways share them; without one, rows live in this process. */
+export interface RowStore {
+  /** The stored row of a session and when the session was created, if it exists anywhere. */
+  load(sessionId: string): Promise<{ row: SessionRow; createdAt: number } | undefined>;
+  /** A row changed here (broadcast or not): store it. Called synchronously, in change order. */
+  save(session: Session): void;
+  /** Rows for sessions.list, most recently updated first. */
+  list(limit: number, visible: (sessionId: string) => Promise<boolean>): Promise<SessionRow[]>;
+}
+
 export interface SessionRegistryOptions {
   store: SessionLogStore;
+  /** Follows logs shared with other gateways (default: none, appends are delivered at once). */
+  feed?: SessionFeed;
+  /** Rows shared with other gateways (default: in this process). */
+  rows?: RowStore;
+  /** Admits lane turns across gateways (default: none, the lane alone decides). */
+  laneGate?: (sessionId: string) => LaneGate;
   logger: Logger;
   /** Fan appended entries out to the session's sockets; called in the session's serial order. */
   deliver(session: Session, entries: readonly LogEntry[]): void;
@@ -65,6 +94,7 @@ export class SessionRegistry {
       pending = (async () => {
         const log = await this.options.store.open(sessionId);
         const head = await log.head();
+        const stored = await this.options.rows?.load(sessionId);
         const session = new Session(
           sessionId,
           log,
@@ -73,12 +103,18 @@ export class SessionRegistry {
             idle: () => this.events.emit('laneIdle', sessionId),
             failed: (turn, error) => this.options.logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
           },
-          this.now(),
-          this.options.maxConversationBytes,
+          stored?.createdAt ?? this.now(),
+          { maxConversationBytes: this.options.maxConversationBytes, laneGate: this.options.laneGate?.(sessionId) },
         );
+        if (stored) session.row = stored.row;
+        await this.options.feed?.follow(session);
         this.sessions.set(sessionId, session);
         this.creating.delete(sessionId);
-        this.options.rowChanged({ sessionId, reason: 'created', row: { ...session.row } });
+        // A session another gateway created is loaded here, not created again.
+        if (!stored) {
+          this.options.rows?.save(session);
+          this.options.rowChanged({ sessionId, reason: 'created', row: { ...session.row } });
+        }
         this.events.emit('created', sessionId);
         return session;
       })();
@@ -96,8 +132,12 @@ export class SessionRegistry {
   /** Append from code already running inside the session's serial queue. */
   async appendNow(session: Session, events: readonly SessionEvent[]): Promise<LogEntry[]> {
     const entries = await session.log.append(events);
-    session.view.apply(entries);
-    this.options.deliver(session, entries);
+    if (this.options.feed) {
+      await this.options.feed.appended(session, entries);
+    } else {
+      session.view.apply(entries);
+      this.options.deliver(session, entries);
+    }
     return entries;
   }
 
@@ -127,12 +167,31 @@ export class SessionRegistry {
       row.activeRunId = null;
     }
     session.row = row;
+    this.options.rows?.save(session);
     if (broadcast) this.broadcastRow(session, reason);
     return row;
   }
 
   broadcastRow(session: Session, reason: RowChangeReason): void {
     this.options.rowChanged({ sessionId: session.id, reason, row: { ...session.row } });
+  }
+
+  /**
+   * A session this gateway holds, or one another gateway sharing the rows created (loaded here);
+   * undefined when it exists nowhere. Never creates a session.
+   */
+  async find(sessionId: string): Promise<Session | undefined> {
+    const held = this.sessions.get(sessionId);
+    if (held || !this.options.rows) return held;
+    return (await this.options.rows.load(sessionId)) ? this.getOrCreate(sessionId) : undefined;
+  }
+
+  /** Rows for sessions.list: every session of the gateway (of all gateways sharing the rows), most recent first. */
+  async list(limit: number, visible: (sessionId: string) => Promise<boolean>): Promise<SessionRow[]> {
+    if (this.options.rows) return this.options.rows.list(limit, visible);
+    const allowed = new Set<string>();
+    for (const session of this.sessions.values()) if (await visible(session.id)) allowed.add(session.id);
+    return this.rows(limit, (id) => allowed.has(id));
   }
 
   /** Rows, most recently updated first. */

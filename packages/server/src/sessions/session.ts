@@ -1,6 +1,6 @@
 import type { SessionRow } from '@agent-gateway/schema';
 import type { SessionLog } from '../log/index.js';
-import { Lane, type LaneEvents } from '../runs/lane.js';
+import { Lane, type LaneEvents, type LaneGate } from '../runs/lane.js';
 import { SerialQueue } from './serial.js';
 import { SessionView } from './view.js';
 
@@ -19,10 +19,10 @@ export class Session {
     public epoch: string,
     laneEvents: LaneEvents,
     now: number,
-    maxConversationBytes?: number,
+    options: { maxConversationBytes?: number; laneGate?: LaneGate } = {},
   ) {
-    this.view = new SessionView(maxConversationBytes);
-    this.lane = new Lane(id, laneEvents);
+    this.view = new SessionView(options.maxConversationBytes);
+    this.lane = new Lane(id, laneEvents, options.laneGate);
     this.createdAt = now;
     this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };
   }

@@ -62,18 +62,19 @@ export const requestHandlers: RequestHandlers<ConnectionContext> = {
   async 'chat.abort'(params, context) {
     const { core } = context;
     if (!(await allowed(context, params.sessionId))) return fail(forbiddenError());
-    const session = core.sessions.get(params.sessionId);
-    const run = session ? core.runs.getInSession(session.id, params.runId) : undefined;
+    const session = await core.sessions.find(params.sessionId);
+    const run = session ? await core.lifecycle.find(session, params.runId) : undefined;
     if (!session || !run) return fail(runNotFound(params.sessionId, params.runId));
     if (isTerminalRunStatus(run.status)) return { ok: true, data: { sessionId: session.id, runId: run.runId, aborted: false, status: run.status } };
-    const aborted = core.lifecycle.abort(session, run);
+    const aborted = await core.lifecycle.abort(session, run);
     return { ok: true, data: { sessionId: session.id, runId: run.runId, aborted, status: aborted ? 'aborted' : run.status } };
   },
 
   async 'run.subscribe'(params, context) {
     const { core, socket } = context;
     if (!(await allowed(context, params.sessionId))) return fail(forbiddenError());
-    const run = core.runs.getInSession(params.sessionId, params.runId);
+    const session = await core.sessions.find(params.sessionId);
+    const run = session ? await core.lifecycle.find(session, params.runId) : undefined;
     if (!run) return fail(runNotFound(params.sessionId, params.runId));
     core.runs.subscribe(run, socket.id);
     return { ok: true, data: { sessionId: params.sessionId, runId: run.runId, status: run.status } };
@@ -82,12 +83,7 @@ export const requestHandlers: RequestHandlers<ConnectionContext> = {
   async 'sessions.list'(params, context) {
     const { core } = context;
     const limit = params.limit ?? 100;
-    let visible: Set<string> | undefined;
-    if (core.auth.authorizeSession) {
-      visible = new Set();
-      for (const session of core.sessions.all()) if (await allowed(context, session.id)) visible.add(session.id);
-    }
-    return { ok: true, data: { sessions: core.sessions.rows(limit, visible ? (id) => visible.has(id) : undefined) } };
+    return { ok: true, data: { sessions: await core.sessions.list(limit, (sessionId) => allowed(context, sessionId)) } };
   },
 
   async 'diagnostics.get'(_params, context) {

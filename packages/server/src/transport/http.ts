@@ -132,6 +132,14 @@ async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fil
   });
 }
 
-export function healthzHandler(): RouteHandler {
-  return (_req, res) => send(res, 200, JSON.stringify({ status: 'ok' }), 'application/json; charset=utf-8');
+/** What /healthz reports beyond "the process answers": a dependency that is down, and why. */
+export type HealthCheck = () => { ok: boolean; reason?: string };
+
+/** `{"status":"ok"}` with 200, or `{"status":"degraded","reasons":[...]}` with 503 while a check fails. */
+export function healthzHandler(check?: HealthCheck): RouteHandler {
+  return (_req, res) => {
+    const health = check?.() ?? { ok: true };
+    if (health.ok) return send(res, 200, JSON.stringify({ status: 'ok' }), 'application/json; charset=utf-8');
+    send(res, 503, JSON.stringify({ status: 'degraded', reasons: [health.reason ?? 'unknown'] }), 'application/json; charset=utf-8');
+  };
 }

@@ -17,5 +17,5 @@ export { attachIngress, checkRequest, jsonBytes, type RequestScope, type Request
 export { requestHandlers } from './handlers.js';
 export { ControlSurface, type ControlHandler, type ControlCommandOf } from './control.js';
 export { registerControlCommands } from './control-commands.js';
-export { HttpRouter, healthzHandler, contentTypeOf, type RouteHandler } from './http.js';
+export { HttpRouter, healthzHandler, contentTypeOf, type RouteHandler, type HealthCheck } from './http.js';
 export type { GatewayServer, GatewaySocket, SocketData } from './socket-types.js';

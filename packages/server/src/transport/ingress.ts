@@ -15,6 +15,7 @@ import {
 } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { AnswerSlot, Outbox } from '../delivery/index.js';
+import { isStoreUnavailable } from '../log/unavailable.js';
 import type { GatewaySocket } from './socket-types.js';
 
 /** Checks the params of a request against the protocol; the default is the schema's precompiled validator. */
@@ -176,6 +177,13 @@ export function attachIngress<Context>(
       const result = await handler(checked.params, contextFor(scope));
       answer(event, ack, result, slot);
     } catch (error) {
+      if (isStoreUnavailable(error)) {
+        // Shared storage out of reach: nothing was changed, and the client is told to come back.
+        options.logger.warn({ err: error, event, socketId: socket.id }, 'request refused: storage unavailable');
+        const wire: WireError = { code: ErrorCodes.Unavailable, message: 'The gateway cannot reach its storage right now; retry shortly.', retryable: true };
+        answer(event, ack, fail(error.retryAfterMs !== undefined ? { ...wire, retryAfterMs: error.retryAfterMs } : wire), slot);
+        return;
+      }
       options.logger.error({ err: error, event, socketId: socket.id }, 'request handler failed');
       answer(event, ack, fail({ code: ErrorCodes.Internal, message: 'The gateway failed to handle this request.', retryable: true }), slot);
     }
