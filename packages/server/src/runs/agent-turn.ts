@@ -1,6 +1,7 @@
 import { ErrorCodes, formatIssues, MAX_EVENT_TEXT_LENGTH, validate, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent, AgentMessage, AgentOutput } from '../agent/agent.js';
+import { AppendBatcher } from './append-batcher.js';
 import type { RunRecord } from './registry.js';
 import { boundedPrefix, splitText } from '../sessions/text-bounds.js';
 
@@ -83,17 +84,17 @@ class StreamRecorder {
 export async function playAgentTurn(input: AgentTurnInput, signal: AbortSignal): Promise<RunOutcome> {
   const { run, agent } = input;
   const streams = new StreamRecorder(run.runId);
+  const log = new AppendBatcher(input.append);
   try {
     const turn = { sessionId: input.sessionId, runId: run.runId, trigger: run.trigger, text: input.text, history: input.history, signal };
     for await (const output of agent.run(turn)) {
       if (signal.aborted) break;
       const events = streams.record(output, input.now());
-      if (events.length > 0) await input.append(events);
+      if (events.length > 0) await log.add(events);
     }
     if (signal.aborted) throw signal.reason;
-    const closing = streams.close();
-    if (closing.length > 0) await input.append(closing);
-    await input.append([
+    await log.add(streams.close());
+    await log.add([
       {
         type: 'response',
         runId: run.runId,
@@ -103,8 +104,11 @@ export async function playAgentTurn(input: AgentTurnInput, signal: AbortSignal):
         at: input.now(),
       },
     ]);
+    await log.flush();
     return { status: 'completed', tail: [] };
   } catch (error) {
+    // What was produced before the failure or abort is appended before the events that close the run.
+    await log.flush().catch(() => undefined);
     const tail = streams.close();
     if (signal.aborted) return { status: 'aborted', tail };
     input.logger.warn({ err: error, runId: run.runId, sessionId: input.sessionId }, 'agent failed');
