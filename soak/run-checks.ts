@@ -25,6 +25,8 @@ interface Reply {
   runId: string;
   status: string;
   text: string;
+  /** What the client held when the reply ended. */
+  context: string;
 }
 
 export class RunChecks {
@@ -140,7 +142,7 @@ export class RunChecks {
       else if (response !== reply.text)
         this.violation(
           'reply-differs-from-response',
-          `${reply.client} ${reply.sessionId}/${reply.runId}: ${JSON.stringify(reply.text.slice(0, 80))} vs ${JSON.stringify(response.slice(0, 80))}`,
+          `${reply.client} ${reply.sessionId}/${reply.runId}: ${JSON.stringify(reply.text.slice(0, 40))} vs ${JSON.stringify(response.slice(0, 40))} (${reply.context})`,
         );
       else this.counts.add('typed replies equal to the response');
     }

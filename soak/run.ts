@@ -116,13 +116,16 @@ async function main(): Promise<number> {
   const plateau = await gateway.memory();
   await sleep(Math.max(0, durationSeconds * 1000 - (Date.now() - started)));
   stopped = true;
-  console.log(`soak: workload over after ${((Date.now() - started) / 1000).toFixed(0)} s; settling`);
-  await Promise.all(loops);
+  console.log(`soak: workload over after ${((Date.now() - started) / 1000).toFixed(0)} s; calming the network`);
   proxy.calm();
+  // Requests in flight finish or time out (the typed client retries a send across disconnects).
+  await Promise.all(loops);
   await operator.calm();
+  console.log(`soak: clients stopped after ${((Date.now() - started) / 1000).toFixed(0)} s; settling`);
 
   const audit = await settle({ auditor, checker, typed, raw, sessions: [...chatSessions, ...streamSessions] });
   runs.finish(audit.snapshots, audit.converged);
+  console.log(`soak: settled after ${((Date.now() - started) / 1000).toFixed(0)} s; closing clients`);
   for (const actor of typed) await actor.close();
   for (const actor of raw) actor.close();
   await proxy.close();

@@ -25,6 +25,9 @@ export class TypedActor {
   readonly client: GatewayClient;
   readonly sessions: string[];
   private sent = 0;
+  /** Keys the app sent again on purpose, and how often. */
+  private readonly resent = new Map<string, number>();
+  private readonly sessionOf = new Map<string, string>();
   private readonly started: Array<{ sessionId: string; runId: string }> = [];
   private readonly replies: Array<Promise<void>> = [];
   /** Applied seq per session, from the client's own `frame` events. */
@@ -40,8 +43,8 @@ export class TypedActor {
       url: ctx.url,
       autoConnect: false,
       validateInbound: true,
-      sendAttempts: 6,
-      requestTimeoutMs: 15_000,
+      sendAttempts: 4,
+      requestTimeoutMs: 10_000,
       socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 1_000 },
     });
     // Tap before the socket subscribes to its Manager, so the checker sees each packet first.
@@ -63,7 +66,16 @@ export class TypedActor {
   }
 
   async run(): Promise<void> {
-    await this.client.connect(30_000);
+    // A connection cut again and again on a loaded machine may take a while to be greeted: keep trying.
+    for (;;) {
+      try {
+        await this.client.connect(30_000);
+        break;
+      } catch (error) {
+        this.ctx.runs.counts.add(`typed connect retried: ${isClientError(error) ? error.code : 'other'}`);
+        if (this.ctx.stopped()) return;
+      }
+    }
     for (const sessionId of this.sessions) await this.client.join(sessionId);
     while (!this.ctx.stopped()) {
       await sleep(this.rng.int(300, 2_500));
@@ -85,17 +97,34 @@ export class TypedActor {
     return this.rng.pick(chats.length > 0 ? chats : this.sessions);
   }
 
-  private async send(key = `${this.name}-k${++this.sent}`, sessionId = this.chatSession()): Promise<void> {
+  private async send(key = `${this.name}-k${++this.sent}`, sessionId = this.chatSession(), again = false): Promise<void> {
     const text = `soak message ${key}: please count these words`;
     this.ctx.runs.sendAttempted(sessionId, key, text);
+    if (again) this.resent.set(key, (this.resent.get(key) ?? 0) + 1);
+    this.sessionOf.set(key, sessionId);
     const sent = await this.client.send(sessionId, text, { idempotencyKey: key });
     this.ctx.runs.sendAcknowledged(sessionId, key, sent.runId, sent.duplicate);
-    if (sent.duplicate) return;
+    // A first send may be answered as a duplicate too: the client retried it after a lost answer.
+    if (again) return;
     this.started.push({ sessionId, runId: sent.runId });
     const reply = sent.reply;
+    const resyncsAtSend = this.client.stats.resyncs;
     this.replies.push(
       reply.finished().then(
-        (end) => this.ctx.runs.replyEnded({ client: this.name, sessionId, runId: sent.runId, status: end.status, text: end.text }),
+        (end) => {
+          // What the client held when the reply ended: evidence for a reply that differs from the response.
+          const answer = this.client
+            .conversation(sessionId)
+            .list()
+            .find((m) => m.runId === sent.runId && m.role === 'assistant');
+          const context = [
+            `first answer duplicate: ${sent.duplicate}`,
+            `same key sent again by the app before the end: ${this.resent.get(key) ?? 0}`,
+            `resyncs during the run: ${this.client.stats.resyncs - resyncsAtSend}`,
+            `conversation had the answer when the reply ended: ${answer !== undefined}`,
+          ].join('; ');
+          this.ctx.runs.replyEnded({ client: this.name, sessionId, runId: sent.runId, status: end.status, text: end.text, context });
+        },
         (error: unknown) => this.ctx.runs.counts.add(`typed reply failed: ${isClientError(error) ? error.code : 'other'}`),
       ),
     );
@@ -105,8 +134,8 @@ export class TypedActor {
   private async sendAgain(): Promise<void> {
     if (this.sent === 0) return this.send();
     const n = this.rng.int(1, this.sent);
-    const last = this.started.at(-1);
-    await this.send(`${this.name}-k${n}`, last && n === this.sent ? last.sessionId : this.chatSession());
+    const key = `${this.name}-k${n}`;
+    await this.send(key, this.sessionOf.get(key) ?? this.chatSession(), true);
   }
 
   private async abort(): Promise<void> {

@@ -19,6 +19,9 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Heap and RSS after two full collections (host and raw only; needs --expose-gc). */
   memory(): Promise<{ memory: NodeJS.MemoryUsage; resources: string[] }>;
+  /** Host only: CPU profile of the window between the two calls, written to `path`. */
+  profileStart(): Promise<void>;
+  profileStop(path: string): Promise<void>;
   /** RSS from /proc, for any child. */
   rss(): Promise<number>;
   stop(): Promise<void>;
@@ -65,22 +68,25 @@ async function start(script: string, args: string[], options: SpawnOptions & { i
   // Keep draining stdout so a chatty child never blocks on a full pipe.
   stdout.resume();
   let nextId = 0;
+  const ask = <T>(cmd: string, extra: Record<string, unknown> = {}): Promise<T> => {
+    if (!options.ipc) return Promise.reject(new Error(`${script} has no IPC channel`));
+    const id = ++nextId;
+    return new Promise((resolve) => {
+      const onMessage = (message: T & { id: number }) => {
+        if (message.id !== id) return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send({ id, cmd, ...extra });
+    });
+  };
   return {
     url,
     child,
-    memory() {
-      if (!options.ipc) return Promise.reject(new Error(`${script} has no IPC channel`));
-      const id = ++nextId;
-      return new Promise((resolve) => {
-        const onMessage = (message: { id: number; memory: NodeJS.MemoryUsage; resources: string[] }) => {
-          if (message.id !== id) return;
-          child.off('message', onMessage);
-          resolve(message);
-        };
-        child.on('message', onMessage);
-        child.send({ id, cmd: 'memory' });
-      });
-    },
+    memory: () => ask<{ memory: NodeJS.MemoryUsage; resources: string[] }>('memory'),
+    profileStart: () => ask<unknown>('profile-start').then(() => undefined),
+    profileStop: (path) => ask<unknown>('profile-stop', { path }).then(() => undefined),
     rss: () => rssOf(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -3,6 +3,8 @@
 // after a full collection, its RSS and its live handles (timers, sockets). Options come as JSON in
 // argv[2]; it prints its URL on stdout like the CLI and answers `{ id, cmd: 'memory' }` on its IPC
 // channel. Run it with --expose-gc for settled heap figures.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createGateway, createDemoAgent } from '@agent-gateway/server';
 import { destination, pino } from 'pino';
 import { pacedTokens } from './pacing.mjs';
@@ -43,9 +45,22 @@ const gateway = await createGateway({
   logger: pino({ name: 'agent-gateway', level: config.logLevel ?? 'error' }, destination(2)),
 });
 
-process.on('message', (message) => {
-  const request = /** @type {{ id: number, cmd: string }} */ (message);
-  if (request.cmd === 'memory') {
+/** A CPU profile of a chosen window (`profile-start`, then `profile-stop` with the file to write). */
+const inspector = new Session();
+inspector.connect();
+
+process.on('message', async (message) => {
+  const request = /** @type {{ id: number, cmd: string, path?: string }} */ (message);
+  if (request.cmd === 'profile-start') {
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.setSamplingInterval', { interval: 100 });
+    await inspector.post('Profiler.start');
+    process.send?.({ id: request.id });
+  } else if (request.cmd === 'profile-stop') {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(String(request.path), JSON.stringify(profile));
+    process.send?.({ id: request.id });
+  } else if (request.cmd === 'memory') {
     // Two passes: the first may only schedule finalisers.
     globalThis.gc?.();
     globalThis.gc?.();
