@@ -36,6 +36,8 @@ export class RunChecks {
   /** client -> call key -> open (start seen, no terminal yet) */
   private readonly toolCalls = new Map<string, Map<string, boolean>>();
   private readonly replies: Reply[] = [];
+  /** How each run ended, from the run.end frames any client saw. */
+  private readonly runEnds = new Map<string, string>();
 
   attach(checker: Checker): void {
     this.checker = checker;
@@ -63,6 +65,7 @@ export class RunChecks {
 
   frame(client: string, frame: EventFrame | ToolFrame): void {
     const event = frame.event;
+    if (event.type === 'run.end') this.runEnds.set(event.runId, event.status);
     if (event.type !== 'tool') return;
     let calls = this.toolCalls.get(client);
     if (!calls) this.toolCalls.set(client, (calls = new Map()));
@@ -133,7 +136,14 @@ export class RunChecks {
     }
     for (const [client, calls] of this.toolCalls) {
       if (!auditedClients.has(client)) continue;
-      for (const [id, open] of calls) if (open) this.violation('tool-call-left-open', `${client}: ${id.replaceAll('\u0000', '/')}`);
+      for (const [id, open] of calls) {
+        if (!open) continue;
+        const runId = id.split('\u0000')[1]!;
+        const ended = this.runEnds.get(runId);
+        // A run that ended while a call was open (aborted, failed) closes it by its end only.
+        const kind = ended && ended !== 'completed' ? 'tool-call-open-at-run-end' : 'tool-call-left-open';
+        this.violation(kind, `${client}: ${id.replaceAll('\u0000', '/')} (run ${ended ?? 'end not seen'})`);
+      }
     }
     for (const reply of this.replies) {
       if (reply.status !== 'completed') continue;
