@@ -21,8 +21,24 @@ export function combine(results: readonly RunResult[]): { rows: CombinedRow[]; p
   const byId = new Map<string, RunRow[]>();
   for (const result of results) for (const row of result.rows) byId.set(row.id, [...(byId.get(row.id) ?? []), row]);
   const rows: CombinedRow[] = [];
-  for (const runs of byId.values()) {
-    const first = runs[0]!;
+  for (const all of byId.values()) {
+    // A run that could not complete is reported, not averaged in.
+    const runs = all.filter((r) => !r.failed);
+    const failures = all.filter((r) => r.failed).map((r) => r.failed!);
+    if (runs.length === 0) {
+      const first = all[0]!;
+      const nan = { median: NaN, min: NaN, max: NaN };
+      rows.push({
+        row: { ...first, note: `did not complete in ${all.length} of ${all.length} runs: ${failures[0]}` },
+        runs: 0,
+        gateway: nan,
+        raw: undefined,
+        comparison: undefined,
+        met: first.target ? false : undefined,
+      });
+      continue;
+    }
+    const first = failures.length > 0 ? { ...runs[0]!, note: `did not complete in ${failures.length} of ${all.length} runs: ${failures[0]}` } : runs[0]!;
     let gateway = spread(runs.map((r) => r.gateway));
     let raw = first.raw === undefined ? undefined : spread(runs.map((r) => r.raw!));
     const perRun = runs.map((r) => compared(r)).filter((v): v is number => v !== undefined);
@@ -60,6 +76,7 @@ function number(value: number, unit: string): string {
 }
 
 function withRange(s: Spread, unit: string, runs: number): string {
+  if (Number.isNaN(s.median)) return 'did not complete';
   if (runs < 2) return number(s.median, unit);
   return `${number(s.median, unit)} (${number(s.min, unit)} – ${number(s.max, unit)})`;
 }

@@ -25,6 +25,8 @@ export interface RunRow {
   target?: Target;
   /** Latency rows: the run's samples (µs) as compressed HdrHistograms, merged across runs. */
   histograms?: { gateway: string; raw: string };
+  /** Set when the measurement could not complete in this run (the figures are then NaN). */
+  failed?: string;
   /** Which value of the merged histograms this row shows (100 = max). */
   percentile?: number;
   note?: string;
