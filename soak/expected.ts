@@ -6,12 +6,15 @@
  */
 export interface ExpectedViolation {
   kind: string;
+  /** As shown in the report's table. */
+  short: string;
   why: string;
 }
 
 export const EXPECTED_VIOLATIONS: ExpectedViolation[] = [
   {
     kind: 'reply-differs-from-response',
+    short: 'known client defect (Findings)',
     why:
       'client: `send()` answered `duplicate: true` with a terminal status (its own retry after a lost answer, or the app sending the key again) ' +
       "ends the run's reply from the conversation it holds; when the frames with the response have not been applied yet (they are still in " +
@@ -20,6 +23,7 @@ export const EXPECTED_VIOLATIONS: ExpectedViolation[] = [
   },
   {
     kind: 'tool-call-open-at-run-end',
+    short: 'known gateway defect (Findings)',
     why:
       'gateway: a run aborted (or failed) while a tool call is open logs `run.end` but no terminal phase for the call (run-executor.ts, `end`), ' +
       'although PROTOCOL.md gives every call one terminal phase; the typed client closes the card on `run.end`, a client that follows the ' +

@@ -161,7 +161,7 @@ async function main(): Promise<number> {
   auditor.close();
   await gateway.stop();
 
-  const expected = new Map(EXPECTED_VIOLATIONS.map((e) => [e.kind, e.why] as const));
+  const expected = new Map(EXPECTED_VIOLATIONS.map((e) => [e.kind, e.short] as const));
   const block = renderSoak(
     {
       command,
