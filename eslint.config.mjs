@@ -52,11 +52,11 @@ export default tseslint.config(
   },
   {
     // Command-line tools and scripts talk to their user on the console; tests print the figures they measure.
-    files: ['**/scripts/**', 'bench/**', 'packages/*/src/cli*.ts', '**/test/**'],
+    files: ['**/scripts/**', 'bench/**', 'soak/**', 'packages/*/src/cli*.ts', '**/test/**'],
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/test/**', 'bench/**'],
+    files: ['**/test/**', 'bench/**', 'soak/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-this-alias': 'off' },
   },
 );

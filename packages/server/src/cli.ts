@@ -32,7 +32,19 @@ function integer(name: string, value: string | undefined, min: number): number |
   return Number(value);
 }
 
+/**
+ * stdout carries the URL line and stderr the logs; neither is why the gateway runs. When the reader
+ * of either goes away (`agent-gateway serve | head -c 10`, a log shipper restarting), writes fail
+ * with EPIPE, and Node turns an unhandled stream error into a crash. The gateway keeps serving its
+ * clients instead: what could not be written is dropped.
+ */
+function keepServingWhenOutputCloses(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => undefined);
+}
+
 async function main(argv: string[]): Promise<number> {
+  keepServingWhenOutputCloses(process.stdout);
+  keepServingWhenOutputCloses(process.stderr);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
