@@ -2,14 +2,12 @@ import { io } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
   ServerEvents,
-  isTerminalRunStatus,
   type ChatAbortData,
   type Hello,
   type Joined,
   type RequestData,
   type RequestName,
   type RequestParams,
-  type RunEndEvent,
   type ServerEventName,
   type ServerEventPayload,
   type SessionRow,
@@ -363,14 +361,10 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       try {
         const data = await this.request('chat.send', { sessionId, text, idempotencyKey });
         const subscription = this.subscriptions.get(sessionId);
+        // A repeat (duplicate: true) may name a run whose frames are still on their way, or one that
+        // finished before this client followed the session: reply() settles it from the frames, or
+        // from the view once everything sent before a round trip is applied — never early.
         const reply = this.reply(sessionId, data.runId, !data.duplicate);
-        if (subscription && data.duplicate && !reply.ended && isTerminalRunStatus(data.status)) {
-          // A repeat of a message whose run finished before this client followed the session (a
-          // reload re-sending with the same key): no frames of it will come, finish it from what we have.
-          const answer = subscription.view.assistantAnswer(data.runId);
-          if (answer !== undefined) reply.response(answer);
-          reply.end(data.status as RunEndEvent['status']);
-        }
         if (subscription && !reply.ended) {
           subscription.trackOwnRun(data.runId);
           // A retry may have landed on a new connection that is not yet run-scoped for the run.

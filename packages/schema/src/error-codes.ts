@@ -36,6 +36,8 @@ export const ErrorCodes = {
   Unavailable: 'UNAVAILABLE',
   /** The agent behind a run failed. */
   AgentFailed: 'AGENT_FAILED',
+  /** The run was aborted; a tool call it left open ends with this error. */
+  RunAborted: 'RUN_ABORTED',
   /** An unexpected failure inside the gateway. The session log is unchanged. */
   Internal: 'INTERNAL',
   /**
@@ -57,4 +59,5 @@ export const ErrorCodeHistory: Partial<Record<ErrorCode, { since: `${number}.${n
   SLOW_CONSUMER: { since: '1.1', fallback: 'BUSY' },
   LIMIT_EXCEEDED: { since: '1.1', fallback: 'FORBIDDEN' },
   UNAVAILABLE: { since: '1.1', fallback: 'BUSY' },
+  RUN_ABORTED: { since: '1.1', fallback: 'AGENT_FAILED' },
 };

@@ -155,6 +155,36 @@ describe('chat.abort (R4.3)', () => {
     expect(c.rec.frames('q').some((f) => f.event.type === 'run.start' && f.event.runId === queued.data.runId)).toBe(false);
   });
 
+  it('a run that ends while a tool call is open closes the call with a terminal error phase, for the starter and for mirrors', async () => {
+    const gw = await h.start({ controlToken: CONTROL, heartbeat: { enabled: false } });
+    const c = await h.client(gw, { controlToken: CONTROL });
+    const mirror = await h.client(gw);
+    await c.request('join', { sessionId: 'open-tool' });
+    await mirror.request('join', { sessionId: 'open-tool' });
+    const run = await c.request('control', {
+      type: 'run.script',
+      sessionId: 'open-tool',
+      steps: [
+        { type: 'tool', toolCallId: 'c1', toolName: 'search', phase: 'start' },
+        { type: 'tool', toolCallId: 'c2', toolName: 'fetch', phase: 'start' },
+        { type: 'tool', toolCallId: 'c2', toolName: 'fetch', phase: 'result', output: 1 },
+        { type: 'hold', gate: 'never' },
+      ],
+    });
+    if (!run.ok) throw new Error('run.script refused');
+    await mirror.rec.untilEvent('open-tool', (f) => f.event.type === 'tool' && f.event.phase === 'result');
+    expect(await c.request('chat.abort', { sessionId: 'open-tool', runId: run.data.runId! })).toMatchObject({ ok: true, data: { aborted: true } });
+    for (const client of [c, mirror]) {
+      await client.rec.untilEvent('open-tool', (f) => f.event.type === 'run.end');
+      const events = client.rec.frames('open-tool').map((f) => f.event);
+      const closing = events.filter((e) => e.type === 'tool' && e.toolCallId === 'c1');
+      expect(closing.map((e) => (e as { phase: string }).phase)).toEqual(['start', 'error']);
+      expect(closing[1]).toMatchObject({ error: { code: 'RUN_ABORTED' } });
+      expect(events.filter((e) => e.type === 'tool' && e.toolCallId === 'c2').map((e) => (e as { phase: string }).phase)).toEqual(['start', 'result']);
+      expect(events.findIndex((e) => e === closing[1])).toBeLessThan(events.findIndex((e) => e.type === 'run.end'));
+    }
+  });
+
   it('a failing agent ends the run failed with an error event', async () => {
     const broken: Agent = {
       name: 'broken',

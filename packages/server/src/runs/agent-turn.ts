@@ -1,4 +1,4 @@
-import { ErrorCodes, formatIssues, MAX_EVENT_TEXT_LENGTH, validate, type SessionEvent, type WireError } from '@agent-gateway/schema';
+import { ErrorCodes, formatIssues, isTerminalToolPhase, MAX_EVENT_TEXT_LENGTH, validate, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { Agent, AgentMessage, AgentOutput } from '../agent/agent.js';
 import { AppendBatcher } from './append-batcher.js';
@@ -35,6 +35,8 @@ export class InvalidAgentOutput extends Error {}
  */
 class StreamRecorder {
   private open: { streamId: string; chunks: number; text: string } | undefined;
+  /** Tool calls started and not yet in a terminal phase, by id: the run closes them if it ends first. */
+  private readonly openTools = new Map<string, string>();
   private streamIndex = 0;
   /** The beginning of the response, within the text bound; `truncated` once more was streamed. */
   response = '';
@@ -60,7 +62,31 @@ class StreamRecorder {
     const event: SessionEvent = { type: 'tool', runId: this.runId, ...tool, at };
     const checked = validate('SessionEvent', event);
     if (!checked.ok) throw new InvalidAgentOutput(`an invalid tool event: ${formatIssues(checked.issues)}`);
+    if (isTerminalToolPhase(tool.phase)) this.openTools.delete(tool.toolCallId);
+    else this.openTools.set(tool.toolCallId, tool.toolName);
     return [event];
+  }
+
+  /**
+   * A terminal `error` phase for every tool call still open: every call gets one terminal phase
+   * (R3.1), so no client is left with a card that never closes when a run ends under it.
+   */
+  closeOpenTools(status: RunOutcome['status'], at: number): SessionEvent[] {
+    const error: WireError =
+      status === 'aborted'
+        ? { code: ErrorCodes.RunAborted, message: 'The run was aborted before this tool call finished.', retryable: false }
+        : { code: ErrorCodes.AgentFailed, message: 'The run ended before this tool call finished.', retryable: status === 'failed' };
+    const events: SessionEvent[] = [...this.openTools].map(([toolCallId, toolName]) => ({
+      type: 'tool',
+      runId: this.runId,
+      toolCallId,
+      toolName,
+      phase: 'error',
+      error,
+      at,
+    }));
+    this.openTools.clear();
+    return events;
   }
 
   /** The `stream.end` of the open stream, if one is open. */
@@ -94,6 +120,7 @@ export async function playAgentTurn(input: AgentTurnInput, signal: AbortSignal):
     }
     if (signal.aborted) throw signal.reason;
     await log.add(streams.close());
+    await log.add(streams.closeOpenTools('completed', input.now()));
     await log.add([
       {
         type: 'response',
@@ -110,13 +137,13 @@ export async function playAgentTurn(input: AgentTurnInput, signal: AbortSignal):
     // What was produced before the failure or abort is appended before the events that close the run.
     await log.flush().catch(() => undefined);
     const tail = streams.close();
-    if (signal.aborted) return { status: 'aborted', tail };
+    if (signal.aborted) return { status: 'aborted', tail: [...tail, ...streams.closeOpenTools('aborted', input.now())] };
     input.logger.warn({ err: error, runId: run.runId, sessionId: input.sessionId }, 'agent failed');
     const wire: WireError =
       error instanceof InvalidAgentOutput
         ? { code: ErrorCodes.AgentFailed, message: `The agent produced output the protocol cannot carry: ${error.message}`.slice(0, 4096), retryable: false }
         : { code: ErrorCodes.AgentFailed, message: 'The agent failed while answering.', retryable: true };
-    tail.push({ type: 'error', runId: run.runId, error: wire, at: input.now() });
+    tail.push(...streams.closeOpenTools('failed', input.now()), { type: 'error', runId: run.runId, error: wire, at: input.now() });
     return { status: 'failed', error: wire, tail };
   }
 }
