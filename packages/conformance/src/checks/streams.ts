@@ -1,5 +1,5 @@
 import { isDurableEvent, type ScriptStep, type SessionEvent, type Snapshot } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect } from '../harness/assert.js';
 import type { ObservedFrame } from '../harness/connection.js';
@@ -41,8 +41,31 @@ async function streamPausedAtGate(ctx: CheckContext, text: string, tail: ScriptS
 }
 
 export const streamChecks: Check[] = [
+  verifies('R1.1', {
+    id: 'schema.long-reply-valid',
+    title: 'a reply streamed past the 1 MiB text bound of stream.end and response ends without any message violating the schema',
+    requires: SCRIPT,
+    timeoutFactor: 2,
+    walks: [walk('event:session.event', 'session:existing', 'run:running', 'conn:run-scoped')],
+    run: async (ctx) => {
+      const seeded = await seededSession(ctx, 1);
+      const ctl = await ctx.controller();
+      await joinOk(ctl, { sessionId: seeded.sessionId });
+      // 1.2 MB of text: more than one stream.end or response may carry (maxLength 1 MiB).
+      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 300, text: 'w'.repeat(4000) }]);
+      const end = await waitRunEnd(ctl, seeded.sessionId, runId);
+      // Every frame was validated on arrival: splitting, truncating or failing the run are all
+      // conformant, an event over the schema's bounds is not.
+      ctx.note(`the long reply ended with status ${(end.frame.event as { status?: string }).status}`);
+    },
+  }),
   verifies('R2.1', {
     id: 'frames.seq-epoch-on-every-frame',
+    walks: [
+      walk('event:session.event', 'session:existing', 'run:running', 'conn:run-scoped', 'conn:mirror'),
+      walk('event:session.tool', 'session:existing', 'run:running', 'conn:mirror'),
+      walk('control:run.script', 'session:existing', 'conn:run-scoped'),
+    ],
     title: 'live chunks, run-scoped tool events and session.tool mirrors all carry seq and epoch, gapless',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -75,6 +98,7 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.1', {
     id: 'frames.seq-on-replayed-chunks',
+    walks: [walk('event:replay', 'session:existing', 'run:finished', 'conn:plain'), walk('request:join', 'run:finished', 'conn:plain')],
     title: 'replayed chunks and tool events carry their original seq and epoch',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -106,6 +130,14 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.5', {
     id: 'resume.join-during-stream-since',
+    walks: [
+      walk('request:join', 'session:existing', 'run:running', 'conn:plain'),
+      walk('event:joined', 'run:running', 'conn:plain'),
+      walk('event:replay', 'run:running', 'conn:plain', 'conn:mirror'),
+      walk('event:session.event', 'run:running', 'conn:plain'),
+      walk('event:session.tool', 'run:running', 'conn:mirror'),
+      walk('control:run.release', 'run:running'),
+    ],
     title: 'a join with since while the session streams sees every seq exactly once across replay and live',
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
@@ -134,6 +166,7 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.5', {
     id: 'resume.join-during-stream-fresh',
+    walks: [walk('request:join', 'run:running', 'conn:plain'), walk('event:snapshot', 'session:existing', 'run:running', 'conn:plain')],
     title: 'a fresh join while the session streams gets a snapshot, then every later seq exactly once',
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
@@ -165,6 +198,14 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.6', {
     id: 'retention.chunk-flood-keeps-durable',
+    walks: [
+      walk('control:run.script', 'session:existing', 'log:compacted', 'conn:run-scoped'),
+      walk('request:join', 'session:existing', 'log:compacted', 'conn:plain'),
+      walk('event:joined', 'log:compacted', 'conn:plain'),
+      walk('event:replay', 'log:compacted', 'conn:plain'),
+      walk('event:session.event', 'log:compacted', 'conn:plain'),
+      walk('event:snapshot', 'log:compacted', 'conn:plain'),
+    ],
     title: 'after a chunk flood larger than the log, a resume still gets every durable event; compaction is announced',
     requires: SCRIPT,
     timeoutFactor: 4,
@@ -209,6 +250,7 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.6', {
     id: 'retention.stream-end-carries-text',
+    walks: [walk('event:session.event', 'run:running', 'conn:run-scoped')],
     title: 'stream.end carries the whole streamed text, so compacting the chunks loses no content',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -240,6 +282,12 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.7', {
     id: 'snapshot.active-run',
+    walks: [
+      walk('request:join', 'session:existing', 'run:running', 'conn:mirror'),
+      walk('event:joined', 'run:running', 'conn:mirror'),
+      walk('event:snapshot', 'run:running', 'conn:mirror'),
+      walk('event:session.tool', 'run:running', 'conn:mirror'),
+    ],
     title: 'a snapshot during a run has state, messages, the active run with its text and tool calls',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {

@@ -1,5 +1,5 @@
 import type { Diagnostics, ToolEvent } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, walkAbsent, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect, expectOk } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
@@ -52,6 +52,11 @@ async function diagnostics(conn: Connection): Promise<Diagnostics> {
 export const toolChecks: Check[] = [
   verifies('R3.1', {
     id: 'tools.run-scoped-all-phases',
+    walks: [
+      walk('event:session.event', 'run:running', 'conn:run-scoped'),
+      walkAbsent('event:session.tool', 'conn:run-scoped'),
+      walk('control:run.script', 'session:existing', 'conn:run-scoped'),
+    ],
     title: 'the connection that started a run receives every tool phase as session.event',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -73,6 +78,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.1', {
     id: 'tools.run-subscribe-all-phases',
+    walks: [walk('request:run.subscribe', 'session:existing', 'run:running', 'conn:mirror'), walk('event:session.event', 'run:running', 'conn:run-scoped')],
     title: 'a connection that sent run.subscribe receives every tool phase as session.event',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {
@@ -101,6 +107,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.2', {
     id: 'tools.mirrors-to-other-clients',
+    walks: [walk('event:session.tool', 'session:existing', 'run:running', 'conn:mirror')],
     title: 'other joined clients receive every tool phase as a session.tool mirror',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -130,6 +137,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.3', {
     id: 'pressure.backoff-window',
+    walks: [walk('control:pressure.set', 'conn:plain'), walk('request:diagnostics.get', 'conn:plain')],
     title: 'pressure with queued work opens a bounded back-off window of the configured length',
     requires: ['control:pressure.set'],
     run: async (ctx) => {
@@ -153,6 +161,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.4', {
     id: 'pressure.terminal-mirrors-delivered',
+    walks: [walk('event:session.tool', 'run:running', 'conn:mirror'), walk('control:pressure.set', 'conn:mirror')],
     title: 'during back-off non-terminal mirrors are suppressed, terminal mirrors still delivered',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -166,6 +175,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.4', {
     id: 'pressure.run-scoped-unaffected',
+    walks: [walk('event:session.event', 'run:running', 'conn:run-scoped'), walk('control:pressure.set', 'conn:run-scoped')],
     title: 'during back-off the run-scoped connection still receives every tool phase',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -176,6 +186,7 @@ export const toolChecks: Check[] = [
   }),
   verifies(['R3.4', 'R2.1'], {
     id: 'pressure.suppression-announced',
+    walks: [walk('event:session.tool', 'run:running', 'conn:mirror')],
     title: 'suppressed mirrors are announced as skipped (suppressed) and cover only non-terminal phases',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -200,6 +211,8 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.5', {
     id: 'diagnostics.pressure-observable',
+    covers: ['R3.5#counters'],
+    walks: [walk('request:diagnostics.get', 'conn:plain')],
     title: 'diagnostics show back-off and count suppressed mirrors',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -224,6 +237,8 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.5', {
     id: 'diagnostics.periodic-event',
+    covers: ['R3.5#periodic'],
+    walks: [walk('request:diagnostics.subscribe', 'conn:plain'), walk('event:diagnostics', 'conn:plain')],
     title: 'diagnostics.subscribe delivers the periodic diagnostics event',
     timeoutFactor: 2,
     run: async (ctx) => {
