@@ -80,7 +80,7 @@ async function runSlowConsumer(ctx: CheckContext): Promise<void> {
   // Reading stops before the join: its replay, its ack and the whole live stream wait in the buffers.
   slow.pauseReading();
   const joining = joinSession(slow, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
-  await fillBuffers(ctx, seeded.sessionId, 8 * 1024 * 1024);
+  await fillBuffers(ctx, seeded.sessionId, 6 * 1024 * 1024);
   const runId = await scriptRun(ctx, seeded.sessionId, toolCallScript('slow'));
   await waitRunEnd(ctl, seeded.sessionId, runId);
   await waitRunEndBroadcast(ctl, seeded.sessionId, runId);

@@ -3,18 +3,26 @@ import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect } from '../harness/assert.js';
 import type { ObservedFrame } from '../harness/connection.js';
-import { judgeSequence } from '../harness/sequence.js';
+import { judgeSequence, type SequenceOptions } from '../harness/sequence.js';
 import { joinOk } from '../harness/session.js';
-import { allToolPhases, joinedClient, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { allToolPhases, joinedClient, knownEvents, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
 
-function expectGapless(frames: readonly ObservedFrame[], after: number, epoch: string, who: string): void {
-  const verdict = judgeSequence(frames, after, epoch);
+/**
+ * Every seq after `after` exactly once, in order. `allowSkips` and `known` say which announced
+ * skips this connection may get: none on a run-scoped connection, suppressed mirrors on an
+ * observer, compacted non-durable events in a replay; `known` holds what a run-scoped connection
+ * saw, so a skipped range hiding a durable event or a terminal tool phase fails.
+ */
+function expectGapless(frames: readonly ObservedFrame[], after: number, options: SequenceOptions, who: string): void {
+  const verdict = judgeSequence(frames, after, options);
+  const allowed =
+    options.allowSkips === undefined ? 'announced skips allowed' : options.allowSkips.length === 0 ? 'no skip' : `${options.allowSkips.join('/')} skips only`;
   expect(
     verdict.ok,
     `${who} did not see a gapless, duplicate-free sequence`,
-    `every seq after ${after} exactly once in order (announced skips allowed)`,
+    `every seq after ${after} exactly once in order (${allowed})`,
     verdict.problems.slice(0, 10),
   );
 }
@@ -76,9 +84,10 @@ export const streamChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 40, text: 'tok ' }, ...allToolPhases('seq')]);
       await waitRunEnd(ctl, seeded.sessionId, runId);
       await waitRunEnd(observer.conn, seeded.sessionId, runId);
-      for (const [who, conn, cursor] of [
-        ['run-scoped connection', ctl, ctlJoin.joined.cursor],
-        ['observer', observer.conn, observer.joined.cursor],
+      const seenByCtl = knownEvents(ctl.frames(seeded.sessionId));
+      for (const [who, conn, cursor, allowSkips] of [
+        ['run-scoped connection', ctl, ctlJoin.joined.cursor, []],
+        ['observer', observer.conn, observer.joined.cursor, ['suppressed']],
       ] as const) {
         const frames = conn.frames(seeded.sessionId);
         const chunks = frames.filter((f) => f.frame.event?.type === 'stream.chunk');
@@ -90,7 +99,7 @@ export const streamChecks: Check[] = [
           'seq and epoch on every frame',
           bad.slice(0, 3).map((f) => ({ source: f.source, frame: f.frame })),
         );
-        expectGapless(frames, cursor, seeded.epoch, who);
+        expectGapless(frames, cursor, { epoch: seeded.epoch, allowSkips, known: seenByCtl }, who);
       }
       const mirrors = observer.conn.frames(seeded.sessionId).filter((f) => f.source === 'session.tool');
       expect(mirrors.length > 0, 'the observer received no session.tool mirror', 'session.tool frames with seq', 0);
@@ -110,7 +119,7 @@ export const streamChecks: Check[] = [
       const live = ctl.frames(seeded.sessionId);
       const late = await ctx.client('late');
       const outcome = await joinOk(late, { sessionId: seeded.sessionId, since: seeded.cursor, epoch: seeded.epoch });
-      expectGapless(outcome.replayed, seeded.cursor, seeded.epoch, 'the replaying connection');
+      expectGapless(outcome.replayed, seeded.cursor, { epoch: seeded.epoch, allowSkips: ['compacted'], known: knownEvents(live) }, 'the replaying connection');
       for (const f of outcome.replayed) {
         const original = live.find((l) => l.frame.seq === f.frame.seq);
         expect(
@@ -161,7 +170,14 @@ export const streamChecks: Check[] = [
         'replay before ack',
         outcome.replayed.map((f) => f.source),
       );
-      expectGapless(joiner.frames(seeded.sessionId), since, seeded.epoch, 'the joining connection');
+      const ctl = await ctx.controller();
+      await waitRunEnd(ctl, seeded.sessionId, runId);
+      expectGapless(
+        joiner.frames(seeded.sessionId),
+        since,
+        { epoch: seeded.epoch, known: knownEvents(ctl.frames(seeded.sessionId)) },
+        'the joining connection',
+      );
     },
   }),
   verifies('R2.5', {
@@ -193,7 +209,14 @@ export const streamChecks: Check[] = [
         'only the snapshot before the ack',
         outcome.replayed.length,
       );
-      expectGapless(live, snap.eventCursor, seeded.epoch, 'the fresh joiner');
+      const ctl = await ctx.controller();
+      await waitRunEnd(ctl, seeded.sessionId, runId);
+      expectGapless(
+        live,
+        snap.eventCursor,
+        { epoch: seeded.epoch, allowSkips: ['suppressed'], known: knownEvents(ctl.frames(seeded.sessionId)) },
+        'the fresh joiner',
+      );
     },
   }),
   verifies('R2.6', {
@@ -228,7 +251,7 @@ export const streamChecks: Check[] = [
         'resyncRequired false: durable events stay replayable',
         outcome.joined,
       );
-      const verdict = judgeSequence(outcome.replayed, seeded.cursor, seeded.epoch);
+      const verdict = judgeSequence(outcome.replayed, seeded.cursor, { epoch: seeded.epoch, allowSkips: ['compacted'], known: durableSeqs });
       expect(verdict.ok, 'the replay after the flood has unannounced gaps', 'every seq replayed or announced as compacted', verdict.problems.slice(0, 10));
       const replayed = new Map(outcome.replayed.map((f) => [f.frame.seq, f.frame.event]));
       for (const [seq, event] of durableSeqs) {
@@ -336,10 +359,11 @@ export const streamChecks: Check[] = [
       );
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'snap-gate' });
       await waitRunEnd(joiner, seeded.sessionId, runId);
+      await waitRunEnd(ctl, seeded.sessionId, runId);
       expectGapless(
         joiner.frames(seeded.sessionId).filter((f) => f.packetIndex > outcome.ack.index),
         snap.eventCursor,
-        seeded.epoch,
+        { epoch: seeded.epoch, allowSkips: ['suppressed'], known: knownEvents(ctl.frames(seeded.sessionId)) },
         'the snapshot joiner',
       );
     },

@@ -5,7 +5,7 @@ import { expect, expectOk } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
 import { judgeSequence } from '../harness/sequence.js';
 import { joinOk } from '../harness/session.js';
-import { allToolPhases, describeTools, joinedClient, scriptRun, seededSession, toolFrames, waitRunEnd } from './helpers.js';
+import { allToolPhases, describeTools, joinedClient, knownEvents, scriptRun, seededSession, toolFrames, waitRunEnd } from './helpers.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
 const PRESSURE: Check['requires'] = [...SCRIPT, 'control:pressure.set'];
@@ -119,7 +119,11 @@ export const toolChecks: Check[] = [
         'session.tool for every phase',
         describeTools(tools),
       );
-      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
+      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, {
+        epoch: s.epoch,
+        allowSkips: ['suppressed'],
+        known: knownEvents(s.ctl.frames(s.sessionId)),
+      });
       expect(verdict.ok, 'mirrors and session events together are not gapless', 'one gapless seq stream over all event names', verdict.problems);
       const got = phases(tools, 'mi');
       if (JSON.stringify(got) !== JSON.stringify(ALL_PHASES)) {
@@ -191,7 +195,11 @@ export const toolChecks: Check[] = [
     requires: PRESSURE,
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'pa', { pressure: true });
-      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
+      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, {
+        epoch: s.epoch,
+        allowSkips: ['suppressed'],
+        known: knownEvents(s.ctl.frames(s.sessionId)),
+      });
       expect(verdict.ok, 'the observer saw unannounced gaps during back-off', 'every withheld seq announced with skipped', verdict.problems);
       expect(verdict.skipped.length > 0, 'nothing was announced as suppressed', 'at least one skipped range with reason suppressed', verdict.skipped);
       const bySeq = new Map(s.ctl.frames(s.sessionId).map((f) => [f.frame.seq, f.frame.event]));
