@@ -2,7 +2,7 @@ import { isTerminalSessionStatus, type SessionsChanged } from '@agent-gateway/sc
 import { verifies, walk, type Check } from '../check.js';
 import { expect, expectOk } from '../harness/assert.js';
 import { joinOk } from '../harness/session.js';
-import { framesOfRun, joinedClient, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { framesOfRun, joinedClient, randomTail, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 import { changesOf, expectActiveRow, expectCoherentRow, listRow } from './rows.js';
 
 const HELD: Check['requires'] = ['control:session.append', 'control:run.script', 'control:run.release'];
@@ -164,6 +164,7 @@ export const abortChecks: Check[] = [
       walk('event:sessions.changed', 'run:queued', 'run:running', 'run:finished', 'conn:plain'),
       walk('event:session.event', 'run:queued', 'conn:run-scoped'),
       walk('request:sessions.list', 'run:queued', 'run:running'),
+      walk('request:chat.send', 'session:existing', 'run:running', 'conn:run-scoped'),
     ],
     run: async (ctx) => {
       const listener = await ctx.client('listener');
@@ -175,7 +176,13 @@ export const abortChecks: Check[] = [
         { type: 'chunks', count: 2, text: 'one ' },
       ]);
       await ctl.waitForFrame(seeded.sessionId, 'run.start of the first run', (f) => f.frame.event?.type === 'run.start');
-      const second = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 2, text: 'two ' }]);
+      // The second turn is an ordinary chat.send, answered by the gateway's agent once the lane frees.
+      const sent = expectOk(
+        await ctl.request('chat.send', { sessionId: seeded.sessionId, text: 'after the first run', idempotencyKey: `behind-${randomTail()}` }),
+        'chat.send behind a running run',
+      );
+      const second = sent.runId;
+      expect(sent.status === 'queued', `a chat.send behind a running run answered status ${sent.status}`, 'status queued', sent, ['R4.4']);
       expectActiveRow(await listRow(listener, seeded.sessionId), first, 'sessions.list while the second run waits');
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'first' });
       await waitRunEnd(ctl, seeded.sessionId, second);

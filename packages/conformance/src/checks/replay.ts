@@ -10,7 +10,7 @@ import { seededSession } from './helpers.js';
 const MESSAGE_BYTES = 200;
 
 export const replayChecks: Check[] = [
-  verifies(['R2.5', 'R2.6'], {
+  verifies(['R2.5', 'R2.6', 'R2.4'], {
     id: 'replay.long-complete-no-skip',
     title: 'a replay of hundreds of durable events, over several batches, arrives complete and identical, with no skipped range at all',
     requires: ['control:session.append'],
@@ -31,7 +31,9 @@ export const replayChecks: Check[] = [
       const known = new Map<number, SessionEvent>(events.map((e, i) => [appended.firstSeq + i, e]));
       const conn = await ctx.client('replayer');
       const outcome = await joinOk(conn, { sessionId, since: 0, epoch: appended.epoch });
-      expect(outcome.joined.resyncRequired === false, 'a replay from 0 of a fully retained log needed a resync', 'resyncRequired false', outcome.joined);
+      expect(outcome.joined.resyncRequired === false, 'a replay from 0 of a fully retained log needed a resync', 'resyncRequired false', outcome.joined, [
+        'R2.4',
+      ]);
       const verdict = judgeSequence(outcome.replayed, 0, { epoch: appended.epoch, allowSkips: [], known });
       expect(verdict.ok, 'the long replay is not complete', `every seq 1..${appended.lastSeq} replayed, no skipped range`, verdict.problems.slice(0, 10), [
         'R2.5',

@@ -277,7 +277,7 @@ export const CELL_EXPLANATIONS: readonly CellExplanation[] = [
     rows: ['request:chat.send'],
     states: ['run:queued'],
     kind: 'n/a',
-    reason: 'a send behind a queued run queues like one behind a running run (walked); the lane order is checked by runs.queued-behind-running',
+    reason: 'a send behind a queued run queues like the one behind a running run that runs.queued-behind-running walks, lane order included',
   },
   {
     rows: ['event:replay'],
