@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { allChecks } from '../src/checks/index.js';
 import { runCli } from '../src/cli-main.js';
 import { checkControlLevel } from '../src/levels.js';
 import type { SuiteReport } from '../src/runner.js';
-import { BASELINE_FILE, CONTROL_TOKEN, TOKEN, startReference } from './helpers/gateway.js';
+import { CONTROL_TOKEN, TOKEN, referenceBaseline, startReference } from './helpers/gateway.js';
 
 const SUITE_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const SERVER_CLI = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
@@ -30,14 +30,18 @@ async function cliInProcess(args: string[]): Promise<CliRun> {
 }
 
 /** Run the conformance CLI as a child process and collect everything it prints. */
-function cli(args: string[]): Promise<CliRun> {
+function cli(args: string[], opts: { throughPipe?: boolean } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SUITE_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `throughPipe`: stdout is an ordinary pipe (64 KiB of buffer, written asynchronously by Node),
+    // as in `cli … | jq`, rather than the socket pair Node gives a child by default.
+    const child = opts.throughPipe
+      ? spawn('bash', ['-c', '"$0" "$@" | cat; exit "${PIPESTATUS[0]}"', process.execPath, SUITE_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [SUITE_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -64,25 +68,14 @@ describe('the CLI against the reference gateway running as its own process', () 
     server?.kill('SIGTERM');
   });
 
-  it('passes the whole suite (exit 0) and writes a JSON report with run info', async () => {
-    const out = join(tmp, 'report.json');
-    const run = await cli([
-      '--url',
-      url,
-      '--token',
-      TOKEN,
-      '--control-token',
-      CONTROL_TOKEN,
-      '--reporter',
-      'json',
-      '--out',
-      out,
-      '--expected-failures',
-      BASELINE_FILE,
-    ]);
-    expect(run.stderr).toContain('exit code 0');
-    expect(run.code).toBe(0);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as SuiteReport;
+  it('runs the whole suite: only the known reference failure fails (exit 1 without its baseline), and the JSON report arrives whole through a pipe', async () => {
+    const run = await cli(['--url', url, '--token', TOKEN, '--control-token', CONTROL_TOKEN, '--reporter', 'json'], { throughPipe: true });
+    expect(run.stderr).toContain('exit code 1');
+    expect(run.code).toBe(1);
+    // Far more than a pipe buffers (64 KiB): the process must not leave before stdout is flushed.
+    expect(run.stdout.length).toBeGreaterThan(65_536);
+    const report = JSON.parse(run.stdout) as SuiteReport;
+    expect(report.results.filter((r) => r.verdict === 'failed').map((r) => r.id)).toEqual([...referenceBaseline.keys()]);
     expect(report.suite).toMatchObject({ name: '@agent-gateway/conformance', protocolVersion: '1.0' });
     expect(report.gateway).toMatchObject({ name: 'agent-gateway-reference', protocolVersion: '1.0', controlEnabled: true });
     expect(report.gateway.controlCommands.length).toBeGreaterThan(5);
