@@ -5,6 +5,7 @@ import { parseExpectedFailures } from './expected-failures.js';
 import { renderJson } from './reporters/json.js';
 import { renderJunit } from './reporters/junit.js';
 import { renderMarkdown } from './reporters/markdown.js';
+import { checkControlLevel, type ControlLevel } from './levels.js';
 import { progressLine, renderPrettySummary } from './reporters/pretty.js';
 import { checkLevel, ConfigError, runSuite, selectChecks, type SuiteReport } from './runner.js';
 
@@ -16,11 +17,17 @@ const USAGE = `usage: agent-gateway-conformance --url <url> [options]
   --peer-url <url>            a second node of the same cluster (multi-node checks)
   --forbidden-prefix <p>      session ids starting with <p> are not authorised for --token
                               (per-principal authorisation checks)
+  --foreign-origin <origin>   a browser origin the gateway's allowlist refuses (origin checks)
+  --limits-token <t>          token of a principal the suite may exhaust (per-principal bounds)
+  --restart-command <cmd>     shell command that restarts the gateway on its durable store
+  --level <0|1|2>             the control level the gateway claims; checks above it are skipped
+                              (0: no control surface, 1: logs and scripted runs, 2: load and lanes)
   --grep <id|text>            run only checks whose id, requirement id or title matches
   --reporter <name>           pretty (default) | json | junit | markdown
   --out <file>                write the report to a file instead of stdout
   --expected-failures <file>  YAML list of check ids known to fail (with reasons)
-  --repeat <n>                run every check n times; differing verdicts are flaky
+  --repeat <n>                run every check n times; a check failing in most attempts fails,
+                              one passing in most is flaky (both report k/n)
   --timeout <ms>              time budget per check (default 10000)
   --list                      list checks and exit
 
@@ -77,6 +84,10 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
         'control-token': { type: 'string' },
         'peer-url': { type: 'string' },
         'forbidden-prefix': { type: 'string' },
+        'foreign-origin': { type: 'string' },
+        'limits-token': { type: 'string' },
+        'restart-command': { type: 'string' },
+        level: { type: 'string' },
         grep: { type: 'string' },
         reporter: { type: 'string', default: 'pretty' },
         out: { type: 'string' },
@@ -99,7 +110,7 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
   }
   const selected = selectChecks(allChecks, v.grep);
   if (v.list) {
-    for (const c of selected) io.stdout.write(`${c.id}\t${c.requirements.join(',')}\t${checkLevel(c)}\t${c.title}\n`);
+    for (const c of selected) io.stdout.write(`${c.id}\t${c.requirements.join(',')}\t${checkLevel(c)}\tlevel ${checkControlLevel(c)}\t${c.title}\n`);
     if (selected.length === 0) fail(`no check matches --grep ${JSON.stringify(v.grep)}`);
     return 0;
   }
@@ -124,12 +135,33 @@ async function runCliUnchecked(argv: string[], io: CliOutput): Promise<number> {
     }
   }
   const timeoutMs = positiveInt(v.timeout, '--timeout', 10_000);
+  let level: ControlLevel | undefined;
+  if (v.level !== undefined) {
+    if (!/^[0-2]$/.test(v.level)) fail(`--level must be 0, 1 or 2, got ${JSON.stringify(v.level)}`);
+    level = Number(v.level) as ControlLevel;
+  }
   const repeat = positiveInt(v.repeat, '--repeat', 1);
   // Progress goes to stdout for the pretty reporter, to stderr when stdout carries a machine-readable report.
   const progress = reporter === 'pretty' && !v.out ? io.stdout : io.stderr;
   const report: SuiteReport = await runSuite(
-    { url: v.url, token: v.token, controlToken: v['control-token'], peerUrl: v['peer-url'], forbiddenPrefix: v['forbidden-prefix'], timeoutMs },
-    { checks: selected, repeat, expectedFailures, onResult: (r, i, n) => progress.write(`${progressLine(r, i, n)}\n`) },
+    {
+      url: v.url,
+      token: v.token,
+      controlToken: v['control-token'],
+      peerUrl: v['peer-url'],
+      forbiddenPrefix: v['forbidden-prefix'],
+      foreignOrigin: v['foreign-origin'],
+      limitsToken: v['limits-token'],
+      restartCommand: v['restart-command'],
+      timeoutMs,
+    },
+    {
+      checks: selected,
+      repeat,
+      expectedFailures,
+      ...(level !== undefined ? { level } : {}),
+      onResult: (r, i, n) => progress.write(`${progressLine(r, i, n)}\n`),
+    },
   );
   const rendered =
     reporter === 'json'

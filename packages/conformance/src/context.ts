@@ -10,6 +10,12 @@ export interface SuiteConfig {
   peerUrl?: string;
   /** Session ids starting with this are not authorised for the suite's token (per-principal checks). */
   forbiddenPrefix?: string;
+  /** A browser origin the gateway's allowlist refuses (origin checks). */
+  foreignOrigin?: string;
+  /** A token of a principal the suite may exhaust (per-principal bounds). */
+  limitsToken?: string;
+  /** A shell command that restarts the gateway on its durable store (durability checks). */
+  restartCommand?: string;
   timeoutMs: number;
 }
 
@@ -29,6 +35,8 @@ export interface AuthOverrides {
   /** Replace the whole handshake auth object (malformed-handshake checks). */
   raw?: Record<string, unknown>;
   url?: string;
+  /** HTTP headers of the handshake (an Origin). */
+  headers?: Record<string, string>;
 }
 
 let sessionCounter = 0;
@@ -48,6 +56,8 @@ export class CheckContext {
     readonly checkId: string,
     /** This check's whole time budget (the timeout times the check's factor). */
     readonly budgetMs: number = config.timeoutMs,
+    /** The control commands the check declares in `requires`; using another one is a harness bug. */
+    private readonly declaredControl?: ReadonlySet<string>,
   ) {}
 
   get hello(): Hello {
@@ -73,7 +83,13 @@ export class CheckContext {
       if (controlToken !== null && controlToken !== undefined) auth.controlToken = controlToken;
       if (overrides.protocolVersion !== undefined) auth.protocolVersion = overrides.protocolVersion;
     }
-    const conn = new Connection(name, { url: overrides.url ?? this.config.url, auth, log: this.log, signal: this.signal });
+    const conn = new Connection(name, {
+      url: overrides.url ?? this.config.url,
+      auth,
+      log: this.log,
+      signal: this.signal,
+      ...(overrides.headers ? { extraHeaders: overrides.headers } : {}),
+    });
     this.connections.push(conn);
     return conn;
   }
@@ -100,11 +116,17 @@ export class CheckContext {
     return this.discovery.controlCommands.includes(type);
   }
 
+  /** May this check use the command now: declared by it, advertised, and a control token given? */
+  canControl(type: string): boolean {
+    return Boolean(this.config.controlToken) && this.hasControl(type) && (!this.declaredControl || this.declaredControl.has(type));
+  }
+
   /**
    * Run a control command. A command the gateway does not advertise or answers CONTROL_UNSUPPORTED
    * makes the check not testable; any other refusal fails it.
    */
   async control(command: ControlCommand, via?: Connection): Promise<ControlData> {
+    this.assertDeclared(command.type);
     if (!this.hasControl(command.type)) throw new NotTestable(`the gateway does not advertise control command ${command.type}`);
     const conn = via ?? (await this.controller());
     const result = await conn.request('control', command);
@@ -123,7 +145,14 @@ export class CheckContext {
    * so a check that timed out still cleans up.
    */
   onCleanup(command: ControlCommand): void {
+    this.assertDeclared(command.type);
     this.cleanupCommands.push(command);
+  }
+
+  /** Levels and "not testable" are computed from `requires`, so a check must declare every command it uses. */
+  private assertDeclared(type: string): void {
+    if (this.declaredControl && !this.declaredControl.has(type))
+      throw new Error(`harness: check ${this.checkId} uses control command ${type} without declaring control:${type} in requires`);
   }
 
   note(text: string): void {

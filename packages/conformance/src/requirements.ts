@@ -4,11 +4,23 @@
  */
 export type RequirementLevel = 'MUST' | 'SHOULD';
 
+/** A part of a requirement that has its own checks and may be left unverified on its own. */
+export interface RequirementClause {
+  /** `R6.1#authentication`: the requirement id, `#`, a short name. */
+  id: string;
+  text: string;
+}
+
 export interface Requirement {
   id: string;
   section: string;
   level: RequirementLevel;
   text: string;
+  /**
+   * Clauses whose checks depend on optional features (a token, a peer node, an advertised bound).
+   * The requirement is verified only when every clause has a passing check.
+   */
+  clauses?: readonly RequirementClause[];
 }
 
 export const Requirements = [
@@ -34,7 +46,7 @@ export const Requirements = [
     id: 'R1.4',
     section: 'Envelope and validation',
     level: 'MUST',
-    text: 'The protocol version is negotiated at connect and join; an unsupported major is refused with an error naming the supported range.',
+    text: "The protocol version is negotiated at connect and join; an unsupported major is refused with an error naming the supported range; within a supported major the highest minor both sides know is served and named (a newer minor than the gateway's is served, not refused).",
   },
   {
     id: 'R1.5',
@@ -42,7 +54,22 @@ export const Requirements = [
     level: 'MUST',
     text: 'Requests are answered through acknowledgements with one result shape: ok + data, or not ok + error.',
   },
-  { id: 'R1.6', section: 'Envelope and validation', level: 'MUST', text: 'Unknown events and oversized payloads get a structured error as well.' },
+  {
+    id: 'R1.6',
+    section: 'Envelope and validation',
+    level: 'MUST',
+    text: 'Unknown events and oversized payloads get a structured error as well.',
+    clauses: [
+      { id: 'R1.6#unknown-event', text: 'an unknown event gets UNKNOWN_EVENT' },
+      { id: 'R1.6#oversized', text: 'an oversized payload gets PAYLOAD_TOO_LARGE' },
+    ],
+  },
+  {
+    id: 'R1.7',
+    section: 'Envelope and validation',
+    level: 'MUST',
+    text: 'A refused request changes nothing: an invalid or unauthorised join, chat.send or control command creates no session, no row, no run and no sessions.changed.',
+  },
   {
     id: 'R2.1',
     section: 'Join, resume and replay',
@@ -54,6 +81,10 @@ export const Requirements = [
     section: 'Join, resume and replay',
     level: 'MUST',
     text: 'The session log is bounded by count and bytes; the gateway always knows oldestCursor, the oldest seq it can replay.',
+    clauses: [
+      { id: 'R2.2#bounded', text: 'the log never retains more than maxEvents events or maxBytes bytes' },
+      { id: 'R2.2#oldest-cursor', text: 'oldestCursor follows retention' },
+    ],
   },
   {
     id: 'R2.3',
@@ -109,6 +140,10 @@ export const Requirements = [
     section: 'Tool mirrors under pressure',
     level: 'SHOULD',
     text: 'Pressure is observable: active, waiting, queued, event-loop delay, back-off active, mirrors suppressed.',
+    clauses: [
+      { id: 'R3.5#counters', text: 'diagnostics report the back-off and count mirrors' },
+      { id: 'R3.5#periodic', text: 'subscribers receive the periodic diagnostics event' },
+    ],
   },
   {
     id: 'R4.1',
@@ -126,7 +161,7 @@ export const Requirements = [
     id: 'R4.3',
     section: 'Active runs and session lists',
     level: 'MUST',
-    text: 'A repeated chat.send with the same idempotency key returns the original run and starts nothing; aborting a finished run is a clean no-op.',
+    text: "A repeated chat.send with the same idempotency key returns the original run and starts nothing; aborting a finished run is a clean no-op. Keys and run ids are scoped to their session: the same key in two sessions starts two runs, and chat.abort or run.subscribe naming another session's run answers RUN_NOT_FOUND.",
   },
   {
     id: 'R4.4',
@@ -153,6 +188,11 @@ export const Requirements = [
     section: 'Security and robustness',
     level: 'MUST',
     text: 'Connections authenticate in the handshake; joins are authorised per principal; a refusal leaks nothing.',
+    clauses: [
+      { id: 'R6.1#authentication', text: 'a handshake without valid credentials is refused' },
+      { id: 'R6.1#authorisation', text: 'joining a session is authorised per principal' },
+      { id: 'R6.1#no-leak', text: 'a refusal says nothing about the session' },
+    ],
   },
   { id: 'R6.2', section: 'Security and robustness', level: 'MUST', text: 'Test-control surfaces are off by default and guarded when on.' },
   {
@@ -161,12 +201,30 @@ export const Requirements = [
     level: 'MUST',
     text: 'No input, however malformed or large, crashes the gateway or corrupts a session log.',
   },
+  {
+    id: 'R6.4',
+    section: 'Security and robustness',
+    level: 'MUST',
+    text: "No client can grow the gateway's memory without bound: a socket whose pending output passes a bound loses non-terminal mirrors first, then is disconnected with a stated reason; sessions and connections per principal are bounded with a clear error; idle sessions are unloaded; browser origins are checked against an allowlist.",
+    clauses: [
+      { id: 'R6.4#slow-consumer', text: 'a socket over its pending-output bound is disconnected with SLOW_CONSUMER, after losing only non-terminal mirrors' },
+      { id: 'R6.4#principal-bounds', text: 'sessions and connections per principal are bounded with LIMIT_EXCEEDED' },
+      { id: 'R6.4#idle-unload', text: 'idle sessions are unloaded without breaking resume' },
+      { id: 'R6.4#origins', text: 'browser origins outside the allowlist are refused' },
+    ],
+  },
   { id: 'R7.1', section: 'Scale', level: 'MUST', text: 'One process runs with an embedded in-memory log by default.' },
   {
     id: 'R7.2',
     section: 'Scale',
     level: 'SHOULD',
     text: 'Several gateway processes share sessions; a client resumes on another node with the same guarantees.',
+  },
+  {
+    id: 'R7.3',
+    section: 'Scale',
+    level: 'SHOULD',
+    text: "With a durable store, restarting the gateway keeps each session's epoch and history: clients resume by replay, not by resync.",
   },
   {
     id: 'R8.1',

@@ -1,15 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../src/checks/index.js';
 import { Requirements } from '../src/requirements.js';
 
+/** The protocol brief lives in `shared/` next to the checkout (or next to the folder of worktrees). */
 const brief = (() => {
-  try {
-    return readFileSync(new URL('../../../../shared/PROTOCOL-BRIEF.md', import.meta.url), 'utf8');
-  } catch {
-    return undefined;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 8; up++) {
+    const candidate = join(dir, 'shared', 'PROTOCOL-BRIEF.md');
+    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
+    dir = dirname(dir);
   }
+  return undefined;
 })();
 
 describe('requirements coverage', () => {
@@ -23,6 +27,22 @@ describe('requirements coverage', () => {
     const known = new Set<string>(Requirements.map((r) => r.id));
     const unknown = allChecks.flatMap((c) => c.requirements.filter((r) => !known.has(r)).map((r) => `${c.id} -> ${r}`));
     expect(unknown).toEqual([]);
+  });
+
+  it('every clause of a requirement has a check, and checks of clause requirements say which clause', () => {
+    const clauses: string[] = Requirements.flatMap((r) => ('clauses' in r && r.clauses ? r.clauses.map((c) => c.id) : []));
+    const covered = new Set(allChecks.flatMap((c) => c.covers ?? []));
+    expect(clauses.filter((c) => !covered.has(c))).toEqual([]);
+    expect([...covered].filter((c) => !clauses.includes(c))).toEqual([]);
+    const vague = allChecks.flatMap((check) =>
+      check.requirements
+        .filter((id) => {
+          const req = Requirements.find((r) => r.id === id);
+          return req && 'clauses' in req && req.clauses && !(check.covers ?? []).some((c) => c.startsWith(`${id}#`));
+        })
+        .map((id) => `${check.id} -> ${id}`),
+    );
+    expect(vague).toEqual([]);
   });
 
   it('check ids are unique and stable-looking', () => {

@@ -55,8 +55,20 @@ describe('the suite against two gateways sharing sessions through Redis', () => 
     deletePrefix(prefix);
   });
 
-  it('passes every check, the multi-node ones included', () => {
-    const problems = report.results.filter((r) => r.verdict !== 'passed' && r.expectedFailure === undefined);
+  it('passes every check it runs, the multi-node ones included; skips only what these gateways do not claim', () => {
+    // Bounds these gateways do not advertise, and restarts this in-process run cannot perform
+    // (the restart itself is covered by the Redis engine's own tests).
+    const unclaimed = [
+      'limits.connections-per-principal',
+      'limits.foreign-origin-refused',
+      'limits.idle-session-unloaded',
+      'limits.sessions-per-principal',
+      'limits.slow-consumer-disconnected',
+      'scale.restart-keeps-epoch',
+    ];
+    const problems = report.results.filter(
+      (r) => r.verdict !== 'passed' && !(r.verdict === 'skipped' && unclaimed.includes(r.id)) && r.expectedFailure === undefined,
+    );
     expect(problems.map((r) => ({ id: r.id, verdict: r.verdict, message: r.message }))).toEqual([]);
     expect(failingIds(report)).toEqual([...referenceBaseline.keys()].sort());
     expect(report.exitCode).toBe(0);

@@ -1,5 +1,5 @@
 import type { Diagnostics, HeartbeatEvent, SystemEventDelivered } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect, expectOk } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
@@ -47,6 +47,7 @@ async function diagnostics(conn: Connection): Promise<Diagnostics> {
 export const heartbeatChecks: Check[] = [
   verifies('R5.1', {
     id: 'heartbeat.runs-in-lane',
+    walks: [walk('control:heartbeat.trigger', 'session:existing'), walk('event:session.event', 'session:existing', 'conn:plain')],
     title: 'a heartbeat on an idle session runs as a turn of its lane',
     requires: BASE,
     run: async (ctx) => {
@@ -61,6 +62,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.1', {
     id: 'heartbeat.system-event-wakes',
+    walks: [walk('control:system.enqueue', 'session:existing')],
     title: 'a queued system event wakes a heartbeat that delivers it',
     requires: [...BASE, 'control:system.enqueue'],
     run: async (ctx) => {
@@ -81,6 +83,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.2', {
     id: 'heartbeat.busy-lane-session-busy',
+    walks: [walk('control:lane.hold', 'session:existing'), walk('control:heartbeat.trigger', 'session:existing')],
     title: 'a heartbeat on a held lane is skipped with reason session-busy, not requests-in-flight',
     requires: HOLD,
     run: async (ctx) => {
@@ -93,6 +96,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.2', {
     id: 'heartbeat.busy-run-not-interrupted',
+    walks: [walk('control:heartbeat.trigger', 'run:running'), walk('control:run.release', 'run:running')],
     title: 'a heartbeat during a running turn is skipped and the run completes untouched',
     requires: [...BASE, 'control:run.script', 'control:run.release'],
     run: async (ctx) => {
@@ -120,6 +124,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.2', {
     id: 'heartbeat.busy-retried',
+    walks: [walk('control:lane.release', 'session:existing')],
     title: 'a session-busy heartbeat is retried for that session once the lane is free',
     requires: HOLD,
     timeoutFactor: 3,
@@ -142,6 +147,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.3', {
     id: 'heartbeat.system-events-kept-while-busy',
+    walks: [walk('control:system.enqueue', 'session:existing'), walk('control:lane.release', 'session:existing')],
     title: 'a skipped heartbeat consumes no queued system event; it is delivered once the lane is idle',
     requires: [...HOLD, 'control:system.enqueue'],
     run: async (ctx) => {
@@ -180,6 +186,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.3', {
     id: 'heartbeat.other-sessions-unaffected',
+    walks: [walk('control:system.enqueue', 'session:existing'), walk('control:heartbeat.trigger', 'session:existing')],
     title: 'a busy session never delays heartbeats and system events of another idle session',
     requires: [...HOLD, 'control:system.enqueue'],
     run: async (ctx) => {
@@ -214,6 +221,7 @@ export const heartbeatChecks: Check[] = [
   }),
   verifies('R5.4', {
     id: 'heartbeat.outcomes-observable',
+    walks: [walk('request:diagnostics.get', 'conn:plain')],
     title: 'heartbeat outcomes are counted in diagnostics by status and reason',
     requires: HOLD,
     run: async (ctx) => {

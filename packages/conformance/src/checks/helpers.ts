@@ -1,17 +1,43 @@
-import type { ControlData, Joined, ScriptStep, SessionEvent } from '@agent-gateway/schema';
+import type { ChatSendData, ControlData, Joined, RunEndEvent, ScriptStep, SessionEvent } from '@agent-gateway/schema';
+import { expectOk } from '../harness/assert.js';
 import type { CheckContext } from '../context.js';
 import { messageEvent } from '../context.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
 import { CheckFailure } from '../harness/errors.js';
 import { joinOk } from '../harness/session.js';
 
-/** A session with `count` appended messages; returns its id and position. */
+/** At most this many chat turns seed a session when session.append is not available. */
+const MAX_SEED_TURNS = 10;
+
+/**
+ * A session with at least `count` events; returns its id and position. With session.append (a
+ * check that needs it, or prefers it and the gateway has it) exactly `count` messages; otherwise
+ * chat turns answered by the gateway's own agent, until the log holds `count` events, each turn
+ * finished before the check goes on.
+ */
 export async function seededSession(ctx: CheckContext, count: number, label = 's'): Promise<{ sessionId: string; epoch: string; cursor: number }> {
   const sessionId = ctx.sessionId(label);
+  if (!ctx.canControl('session.append')) return seededByChat(ctx, sessionId, count);
   const events: SessionEvent[] = [];
   for (let i = 1; i <= count; i++) events.push(messageEvent(`seed message ${i}`, i % 2 === 0 ? 'assistant' : 'user'));
   const appended = await ctx.append(sessionId, events);
   return { sessionId, epoch: appended.epoch, cursor: appended.cursor };
+}
+
+async function seededByChat(ctx: CheckContext, sessionId: string, count: number): Promise<{ sessionId: string; epoch: string; cursor: number }> {
+  const seeder = await ctx.client('seeder');
+  const joined = await joinOk(seeder, { sessionId });
+  let cursor = joined.joined.cursor;
+  for (let turn = 1; turn <= MAX_SEED_TURNS && cursor < count; turn++) {
+    const sent = await chatSend(seeder, sessionId, `seed-${turn}-${randomTail()}`, `seed message ${turn}`);
+    const end = await waitRunEnd(seeder, sessionId, sent.runId);
+    cursor = end.frame.seq;
+  }
+  if (cursor < count) throw new CheckFailure(`${MAX_SEED_TURNS} chat turns left only ${cursor} events in the log`, [`at least ${count} events`], cursor);
+  seeder.close();
+  // The head as a fresh joiner sees it: whatever the gateway logged after the last run.end counts.
+  const head = await ctx.headOf(sessionId);
+  return { sessionId, epoch: head.epoch, cursor: head.cursor };
 }
 
 /** The session log must be exactly where it was: same epoch, same head. */
@@ -85,4 +111,36 @@ export function describeTools(frames: readonly ObservedFrame[]): string[] {
     const e = f.frame.event as { toolCallId?: string; phase?: string };
     return `${f.source}:${e.toolCallId}:${e.phase}`;
   });
+}
+
+/** Send a chat message as a user would; the gateway's own agent answers it. */
+export async function chatSend(conn: Connection, sessionId: string, idempotencyKey: string, text = 'conformance says hello'): Promise<ChatSendData> {
+  return expectOk(await conn.request('chat.send', { sessionId, text, idempotencyKey }), `chat.send to ${sessionId}`);
+}
+
+/** The run id an event belongs to, if it belongs to one. */
+export function runIdOf(event: SessionEvent | undefined): string | undefined {
+  return event && 'runId' in event && typeof event.runId === 'string' ? event.runId : undefined;
+}
+
+/** Frames of one run, as this connection received them. */
+export function framesOfRun(conn: Connection, sessionId: string, runId: string): ObservedFrame[] {
+  return conn.frames(sessionId).filter((f) => runIdOf(f.frame.event) === runId);
+}
+
+/** The run.end event of a run in a list of frames, if it arrived. */
+export function runEndIn(frames: readonly ObservedFrame[], runId: string): RunEndEvent | undefined {
+  return frames.find((f) => f.frame.event?.type === 'run.end' && f.frame.event.runId === runId)?.frame.event as RunEndEvent | undefined;
+}
+
+/** What a connection saw, by seq: the events a sequence judge may hold a skipped range against. */
+export function knownEvents(...sources: (readonly ObservedFrame[])[]): Map<number, SessionEvent> {
+  const known = new Map<number, SessionEvent>();
+  for (const frames of sources) for (const f of frames) if (typeof f.frame.seq === 'number' && f.frame.event) known.set(f.frame.seq, f.frame.event);
+  return known;
+}
+
+/** A session id with this prefix and a random tail (sessions the suite names itself). */
+export function randomTail(): string {
+  return Math.random().toString(36).slice(2, 10);
 }

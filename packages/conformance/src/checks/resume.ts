@@ -1,8 +1,9 @@
 import type { Joined, Snapshot } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, type Check, type Walk } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { messageEvent } from '../context.js';
 import { expect } from '../harness/assert.js';
+import { describeSeqDifference } from '../harness/sequence.js';
 import { framesAfter, joinOk, type JoinOutcome } from '../harness/session.js';
 import { seededSession } from './helpers.js';
 
@@ -36,7 +37,8 @@ async function expectReplay(ctx: CheckContext, since: Since, label: string): Pro
   expect(outcome.snapshots.length === 0, `join with ${label} got a snapshot`, wanted, outcome.snapshots.length);
   const seqs = outcome.replayed.map((f) => f.frame.seq);
   const expectedSeqs = Array.from({ length: s.cursor - from }, (_, i) => from + 1 + i);
-  expect(JSON.stringify(seqs) === JSON.stringify(expectedSeqs), `join with ${label} replayed seqs ${JSON.stringify(seqs)}`, wanted, seqs);
+  const difference = describeSeqDifference(expectedSeqs, seqs);
+  expect(difference.length === 0, `join with ${label} did not replay ${from + 1}..${s.cursor} once each in order: ${difference.join('; ')}`, wanted, seqs);
   expect(
     outcome.replayed.every((f) => f.source === 'replay'),
     'replayed frames did not arrive as replay',
@@ -115,57 +117,82 @@ async function expectResync(
 
 const TRIM: Check['requires'] = ['control:session.append', 'control:session.trim'];
 
+/** The boundary checks join a trimmed log, then see one live event appended after the trim. */
+const TRIM_WALKS: Walk[] = [
+  walk('control:session.trim', 'session:existing'),
+  walk('request:join', 'session:existing', 'log:trimmed', 'conn:plain'),
+  walk('event:joined', 'session:existing', 'log:trimmed', 'conn:plain'),
+  walk('control:session.append', 'session:existing', 'log:trimmed'),
+  walk('event:session.event', 'session:existing', 'log:trimmed', 'conn:plain'),
+];
+const TRIM_WALKS_REPLAY: Walk[] = [...TRIM_WALKS, walk('event:replay', 'session:existing', 'log:trimmed', 'conn:plain')];
+const TRIM_WALKS_RESYNC: Walk[] = [...TRIM_WALKS, walk('event:snapshot', 'session:existing', 'log:trimmed', 'conn:plain')];
+
 export const resumeChecks: Check[] = [
   verifies('R2.4', {
     id: 'resume.since-oldest-minus-two',
+    walks: TRIM_WALKS_RESYNC,
     title: 'since = oldestCursor - 2 is too old: resync with one snapshot, never a partial replay',
     requires: TRIM,
     run: (ctx) => expectResync(ctx, (s) => ({ since: s.oldestCursor - 2, epoch: s.epoch }), 'since-too-old', 'since = oldestCursor - 2'),
   }),
   verifies('R2.4', {
     id: 'resume.since-oldest-minus-one',
+    walks: TRIM_WALKS_REPLAY,
     title: 'since = oldestCursor - 1 is replayable: complete replay from oldestCursor, no resync',
     requires: TRIM,
     run: (ctx) => expectReplay(ctx, (s) => s.oldestCursor - 1, 'since = oldestCursor - 1'),
   }),
   verifies('R2.4', {
     id: 'resume.since-oldest',
+    walks: TRIM_WALKS_REPLAY,
     title: 'since = oldestCursor replays the rest',
     requires: TRIM,
     run: (ctx) => expectReplay(ctx, (s) => s.oldestCursor, 'since = oldestCursor'),
   }),
   verifies('R2.4', {
     id: 'resume.since-cursor',
+    walks: TRIM_WALKS,
     title: 'since = cursor replays nothing, no resync, and live frames follow from cursor + 1',
     requires: TRIM,
     run: (ctx) => expectReplay(ctx, (s) => s.cursor, 'since = cursor'),
   }),
   verifies('R2.4', {
     id: 'resume.since-ahead',
+    walks: TRIM_WALKS_RESYNC,
     title: 'since = cursor + 1 (from the future) is a resync with a snapshot',
     requires: TRIM,
     run: (ctx) => expectResync(ctx, (s) => ({ since: s.cursor + 1, epoch: s.epoch }), 'since-ahead', 'since = cursor + 1'),
   }),
   verifies('R2.4', {
     id: 'resume.epoch-mismatch',
+    walks: TRIM_WALKS_RESYNC,
     title: 'a since of another epoch is a resync with a snapshot',
     requires: TRIM,
     run: (ctx) => expectResync(ctx, (s) => ({ since: s.oldestCursor + 1, epoch: 'someOtherEpoch0' }), 'epoch-mismatch', 'a foreign epoch'),
   }),
   verifies('R2.4', {
     id: 'resume.since-without-epoch',
+    walks: TRIM_WALKS_RESYNC,
     title: 'since > 0 without epoch is treated as an epoch mismatch',
     requires: TRIM,
     run: (ctx) => expectResync(ctx, (s) => ({ since: s.oldestCursor + 1 }), 'epoch-mismatch', 'since without epoch'),
   }),
   verifies('R2.4', {
     id: 'resume.fresh-join-snapshot',
+    walks: TRIM_WALKS_RESYNC,
     title: 'a join without since gets a snapshot (fresh-join), not a replay from 0',
     requires: TRIM,
     run: (ctx) => expectResync(ctx, () => ({}), 'fresh-join', 'no since'),
   }),
   verifies('R2.4', {
     id: 'resume.recreated-epoch',
+    walks: [
+      walk('control:session.recreate', 'session:existing'),
+      walk('request:join', 'session:recreated', 'conn:plain'),
+      walk('event:joined', 'session:recreated'),
+      walk('event:snapshot', 'session:recreated', 'conn:plain'),
+    ],
     title: 'after the log is recreated, the old epoch is refused with a snapshot of the new epoch',
     requires: ['control:session.append', 'control:session.recreate'],
     run: async (ctx) => {
@@ -189,6 +216,11 @@ export const resumeChecks: Check[] = [
   }),
   verifies('R2.3', {
     id: 'join.joined-shape',
+    walks: [
+      walk('request:join', 'session:existing', 'conn:plain'),
+      walk('event:joined', 'session:existing', 'conn:plain'),
+      walk('event:replay', 'session:existing', 'conn:plain'),
+    ],
     title: 'join is answered by joined (event and ack) with sessionId, epoch, cursor, oldestCursor, resyncRequired',
     requires: ['control:session.append'],
     run: async (ctx) => {
@@ -224,6 +256,12 @@ export const resumeChecks: Check[] = [
   }),
   verifies(['R2.3', 'R2.2'], {
     id: 'join.empty-session',
+    covers: ['R2.2#oldest-cursor'],
+    walks: [
+      walk('request:join', 'session:fresh', 'log:empty', 'conn:plain'),
+      walk('event:joined', 'session:fresh', 'log:empty', 'conn:plain'),
+      walk('event:snapshot', 'session:fresh', 'log:empty', 'conn:plain'),
+    ],
     title: 'a join of an empty log reports cursor 0 and oldestCursor 1',
     run: async (ctx) => {
       const conn = await ctx.client();
@@ -238,6 +276,8 @@ export const resumeChecks: Check[] = [
   }),
   verifies('R2.2', {
     id: 'retention.oldest-cursor-tracked',
+    covers: ['R2.2#oldest-cursor'],
+    walks: [walk('control:session.trim', 'session:existing'), walk('request:join', 'session:existing', 'log:trimmed', 'conn:plain')],
     title: 'oldestCursor follows retention: 1 while everything is kept, the trim point after a trim',
     requires: TRIM,
     run: async (ctx) => {
@@ -251,6 +291,8 @@ export const resumeChecks: Check[] = [
   }),
   verifies('R2.2', {
     id: 'retention.bounded-by-count',
+    covers: ['R2.2#bounded'],
+    walks: [walk('control:session.append', 'session:fresh', 'session:existing', 'log:empty', 'log:trimmed')],
     title: 'a log never retains more than hello.limits.maxEvents events',
     requires: ['control:session.append'],
     timeoutFactor: 3,
@@ -280,6 +322,8 @@ export const resumeChecks: Check[] = [
   }),
   verifies('R2.2', {
     id: 'retention.bounded-by-bytes',
+    covers: ['R2.2#bounded'],
+    walks: [walk('control:session.append', 'session:existing', 'log:trimmed'), walk('event:replay', 'session:existing', 'log:trimmed', 'conn:plain')],
     title: 'a log never retains more than hello.limits.maxBytes of events',
     requires: ['control:session.append'],
     timeoutFactor: 3,
@@ -289,7 +333,15 @@ export const resumeChecks: Check[] = [
       const textSize = Math.min(60_000, Math.max(1_000, Math.floor(ctx.hello.limits.maxPayloadBytes / 4)));
       const count = Math.min(ctx.hello.limits.maxEvents, Math.ceil((maxBytes * 1.5) / textSize) + 2);
       const sessionId = ctx.sessionId('bytes');
-      for (let i = 0; i < count; i++) await ctx.append(sessionId, [messageEvent(`${i}:${'b'.repeat(textSize)}`)]);
+      // As many events per append as the payload limit takes: fewer round trips, same bytes.
+      const perAppend = Math.max(1, Math.floor((ctx.hello.limits.maxPayloadBytes * 0.8) / (textSize + 256)));
+      for (let done = 0; done < count; done += perAppend) {
+        const n = Math.min(perAppend, count - done);
+        await ctx.append(
+          sessionId,
+          Array.from({ length: n }, (_, i) => messageEvent(`${done + i}:${'b'.repeat(textSize)}`)),
+        );
+      }
       const conn = await ctx.client();
       const head = await ctx.headOf(sessionId);
       const outcome = await joinOk(conn, { sessionId, since: head.oldestCursor - 1, epoch: head.epoch });
@@ -304,6 +356,7 @@ export const resumeChecks: Check[] = [
   }),
   verifies('R2.7', {
     id: 'snapshot.retained-durable-events',
+    walks: [walk('event:snapshot', 'session:existing', 'log:trimmed', 'conn:plain')],
     title: 'a snapshot carries the messages and the retained durable events in seq order',
     requires: TRIM,
     run: async (ctx) => {

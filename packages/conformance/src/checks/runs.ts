@@ -1,36 +1,13 @@
-import { isTerminalSessionStatus, type SessionRow, type SessionsChanged } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { isTerminalSessionStatus, type SessionsChanged } from '@agent-gateway/schema';
+import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
 import type { Connection } from '../harness/connection.js';
 import { joinOk } from '../harness/session.js';
 import { scriptRun, seededSession, waitRunEnd } from './helpers.js';
+import { changesOf, expectCoherentRow, listRow } from './rows.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
-
-async function listRow(conn: Connection, sessionId: string): Promise<SessionRow | undefined> {
-  const data = expectOk(await conn.request('sessions.list', { limit: 1000 }), 'sessions.list');
-  return data.sessions.find((r) => r.sessionId === sessionId);
-}
-
-function changesOf(conn: Connection, sessionId: string): { index: number; payload: SessionsChanged }[] {
-  return conn.packets
-    .filter((p) => p.event === 'sessions.changed' && (p.payload as SessionsChanged)?.sessionId === sessionId)
-    .map((p) => ({ index: p.index, payload: p.payload as SessionsChanged }));
-}
-
-/** R4.4 as the gateway must present it: a terminal row is never active, a non-terminal row says so explicitly. */
-function expectCoherentRow(row: SessionRow, where: string): void {
-  expect(typeof row.hasActiveRun === 'boolean', `${where}: hasActiveRun is not a boolean`, 'explicit boolean hasActiveRun', row);
-  if (isTerminalSessionStatus(row.status)) {
-    expect(
-      row.hasActiveRun === false && row.activeRunId === null,
-      `${where}: a ${row.status} row is shown active`,
-      'terminal rows: hasActiveRun false, activeRunId null',
-      row,
-    );
-  }
-}
 
 /** Send a chat message as a user would (the gateway's own agent answers it) and wait for its end. */
 async function chat(ctx: CheckContext, conn: Connection, sessionId: string, key: string) {
@@ -41,8 +18,9 @@ async function chat(ctx: CheckContext, conn: Connection, sessionId: string, key:
 export const runChecks: Check[] = [
   verifies('R4.1', {
     id: 'sessions.list-rows',
+    walks: [walk('request:sessions.list', 'session:existing', 'conn:plain')],
     title: 'sessions.list rows carry status and an explicit boolean hasActiveRun',
-    requires: ['control:session.append'],
+    prefers: ['control:session.append'],
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 2);
       const conn = await ctx.client();
@@ -60,6 +38,7 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.1', {
     id: 'sessions.changed-broadcast',
+    walks: [walk('event:sessions.changed', 'session:existing', 'run:queued', 'run:running', 'run:finished', 'conn:plain')],
     title: 'sessions.changed is broadcast for the start and the end of a run, with the new row',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -94,6 +73,11 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.2', {
     id: 'sessions.terminal-list-not-active',
+    walks: [
+      walk('request:sessions.list', 'run:finished', 'conn:plain'),
+      walk('event:sessions.changed', 'run:finished', 'conn:plain'),
+      walk('control:cleanup.delay', 'run:finished'),
+    ],
     title: 'a sessions.list issued right after the terminal sessions.changed never shows the run active, even with cleanup delayed',
     requires: [...SCRIPT, 'control:cleanup.delay'],
     run: async (ctx) => {
@@ -127,6 +111,7 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.2', {
     id: 'sessions.run-end-before-terminal-broadcast',
+    walks: [walk('event:session.event', 'run:finished', 'conn:plain'), walk('event:sessions.changed', 'run:finished', 'conn:plain', 'conn:run-scoped')],
     title: 'the run.end event is in the log before the terminal sessions.changed is broadcast',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -146,6 +131,7 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.3', {
     id: 'runs.idempotent-chat-send',
+    walks: [walk('request:chat.send', 'session:existing', 'log:empty', 'run:running', 'run:finished', 'conn:run-scoped')],
     title: 'a repeated chat.send with the same idempotency key returns the original run and starts nothing',
     run: async (ctx) => {
       const sessionId = ctx.sessionId('idem');
@@ -179,6 +165,7 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.3', {
     id: 'runs.abort-finished-noop',
+    walks: [walk('request:chat.abort', 'session:existing', 'run:finished', 'conn:run-scoped')],
     title: 'aborting a finished run answers aborted:false with its final status and changes nothing',
     run: async (ctx) => {
       const sessionId = ctx.sessionId('abort');
@@ -201,6 +188,7 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.3', {
     id: 'runs.abort-unknown-run',
+    walks: [walk('request:chat.abort', 'session:existing', 'run:unknown', 'conn:plain')],
     title: 'aborting an unknown run is RUN_NOT_FOUND',
     run: async (ctx) => {
       const sessionId = ctx.sessionId('unknown-run');
@@ -211,6 +199,11 @@ export const runChecks: Check[] = [
   }),
   verifies('R4.4', {
     id: 'sessions.active-row-while-running',
+    walks: [
+      walk('request:sessions.list', 'run:running', 'run:finished', 'conn:plain'),
+      walk('event:sessions.changed', 'run:finished', 'conn:plain'),
+      walk('control:run.release', 'run:running'),
+    ],
     title: 'while a run is held the row is non-terminal with hasActiveRun true; afterwards terminal and inactive',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {

@@ -1,5 +1,5 @@
-import { ControlCommandNames } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { REQUEST_NAMES } from '@agent-gateway/schema';
+import { verifies, walk, walkAbsent, type Check, type Walk } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { messageEvent } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
@@ -7,12 +7,12 @@ import { CheckFailure } from '../harness/errors.js';
 import { joinOk } from '../harness/session.js';
 import { expectLogUnchanged, expectUsable, seededSession } from './helpers.js';
 
-async function expectRefusedHandshake(ctx: CheckContext, name: string, token: string | null): Promise<void> {
-  const conn = ctx.connection(name, { token });
+async function expectRefusedHandshake(ctx: CheckContext, name: string, token: string | null, controlToken?: string): Promise<void> {
+  const conn = ctx.connection(name, { token, ...(controlToken ? { controlToken } : {}) });
   const outcome = await conn.openExpectingRefusal();
   if (!outcome.refused)
     throw new CheckFailure(
-      `a handshake with ${token === null ? 'no token' : 'a wrong token'} was accepted`,
+      `a handshake with ${token === null ? (controlToken ? 'only the control token' : 'no token') : 'a wrong token'} was accepted`,
       ['connect_error UNAUTHORIZED, no hello'],
       outcome.hello ?? conn.packets.map((p) => p.event),
     );
@@ -31,23 +31,43 @@ async function expectRefusedHandshake(ctx: CheckContext, name: string, token: st
   );
 }
 
+/** The flood sends every request of the protocol, malformed, on an ordinary connection. */
+const FLOOD_WALKS: Walk[] = REQUEST_NAMES.map((name) => walk(`request:${name}`, 'conn:plain'));
+
 export const securityChecks: Check[] = [
   verifies('R6.1', {
     id: 'auth.wrong-token-refused',
     title: 'a handshake with a wrong token is refused with UNAUTHORIZED and receives nothing',
     requires: ['feature:token'],
+    covers: ['R6.1#authentication'],
+    walks: [walkAbsent('event:hello', 'auth:wrong')],
     run: (ctx) => expectRefusedHandshake(ctx, 'wrong-token', `${ctx.config.token}-wrong`),
   }),
   verifies('R6.1', {
     id: 'auth.missing-token-refused',
     title: 'a handshake without a token is refused with UNAUTHORIZED',
     requires: ['feature:token'],
+    covers: ['R6.1#authentication'],
+    walks: [walkAbsent('event:hello', 'auth:missing')],
     run: (ctx) => expectRefusedHandshake(ctx, 'no-token', null),
+  }),
+  verifies('R6.1', {
+    id: 'auth.control-token-alone-refused',
+    title: 'a handshake carrying only the control token is refused with UNAUTHORIZED: it is no credential for the protocol',
+    requires: ['feature:token'],
+    covers: ['R6.1#authentication'],
+    walks: [walkAbsent('event:hello', 'auth:control-only')],
+    run: async (ctx) => {
+      if (!ctx.config.controlToken) ctx.skip('no control token was given (--control-token), so there is none to present alone');
+      await expectRefusedHandshake(ctx, 'control-only', null, ctx.config.controlToken);
+    },
   }),
   verifies('R6.1', {
     id: 'auth.refusal-leaks-nothing',
     title: 'a refused handshake says nothing about existing sessions',
     requires: ['feature:token', 'control:session.append'],
+    covers: ['R6.1#authentication', 'R6.1#no-leak'],
+    walks: [walkAbsent('event:hello', 'auth:wrong'), walkAbsent('event:joined', 'auth:wrong'), walkAbsent('event:replay', 'auth:wrong')],
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 2);
       const conn = ctx.connection('intruder', { token: 'not-the-token' });
@@ -62,6 +82,8 @@ export const securityChecks: Check[] = [
   verifies('R6.1', {
     id: 'auth.join-unknown-session-uniform',
     title: 'joining a never-used session answers an empty log, the same shape as any other',
+    covers: ['R6.1#no-leak'],
+    walks: [walk('request:join', 'session:fresh', 'log:empty', 'conn:plain'), walk('event:snapshot', 'session:fresh', 'log:empty')],
     run: async (ctx) => {
       const conn = await ctx.client();
       const fresh = await joinOk(conn, { sessionId: ctx.sessionId('never') });
@@ -77,6 +99,13 @@ export const securityChecks: Check[] = [
     id: 'auth.forbidden-join-leaks-nothing',
     title: 'a session the principal may not use is refused the same way whether it exists or not, and nothing of it leaks',
     requires: ['feature:forbidden-prefix', 'control:session.append'],
+    covers: ['R6.1#authorisation', 'R6.1#no-leak'],
+    walks: [
+      walk('request:join', 'session:existing', 'session:fresh', 'conn:plain'),
+      walk('request:chat.send', 'session:existing', 'conn:plain'),
+      walk('request:sessions.list', 'session:existing'),
+      walkAbsent('event:sessions.changed', 'session:existing'),
+    ],
     run: async (ctx) => {
       const prefix = ctx.config.forbiddenPrefix!;
       const rand = () => Math.random().toString(36).slice(2, 10);
@@ -123,50 +152,11 @@ export const securityChecks: Check[] = [
         expect(head.data.cursor === seeded.cursor, 'the refused chat.send changed the forbidden session', `cursor ${seeded.cursor}`, head.data.cursor);
     },
   }),
-  verifies('R6.2', {
-    id: 'control.disabled-without-token',
-    title: 'without the control token every control command answers CONTROL_DISABLED and changes nothing',
-    requires: ['control:session.append'],
-    run: async (ctx) => {
-      const seeded = await seededSession(ctx, 2);
-      const conn = await ctx.client('plain');
-      expect(
-        conn.hello?.control.enabled === false,
-        'hello offers the control surface to a connection without its token',
-        'hello.control.enabled false',
-        conn.hello?.control,
-      );
-      const answer = await conn.requestRaw('control', { type: 'session.append', sessionId: seeded.sessionId, events: [messageEvent('intrusion')] });
-      expectError(answer.payload, 'CONTROL_DISABLED', 'control without the control token');
-      for (const type of ['session.trim', 'pressure.set'] as const) {
-        const cmd = type === 'session.trim' ? { type, sessionId: seeded.sessionId, oldestCursor: 2 } : { type, simulated: true };
-        expectError((await conn.requestRaw('control', cmd)).payload, 'CONTROL_DISABLED', `control ${type} without the control token`);
-      }
-      await expectLogUnchanged(ctx, seeded.sessionId, seeded, 'refused control commands');
-      const head = await ctx.headOf(seeded.sessionId);
-      expect(head.oldestCursor === 1, 'a refused session.trim trimmed the log', 'oldestCursor 1', head);
-    },
-  }),
-  verifies('R6.2', {
-    id: 'control.disabled-with-wrong-token',
-    title: 'a wrong control token does not enable the control surface',
-    run: async (ctx) => {
-      const conn = ctx.connection('wrong-control', { controlToken: `${ctx.config.controlToken ?? 'x'}-wrong` });
-      const outcome = await conn.openExpectingRefusal();
-      if (outcome.refused) return; // refusing the whole connection is also acceptable
-      expect(
-        conn.hello?.control.enabled === false,
-        'a wrong control token enabled the control surface',
-        'hello.control.enabled false (or a refused handshake)',
-        conn.hello?.control,
-      );
-      expectError((await conn.requestRaw('control', { type: 'capabilities' })).payload, 'CONTROL_DISABLED', 'control with a wrong control token');
-    },
-  }),
   verifies('R6.3', {
     id: 'robustness.malformed-flood',
+    walks: FLOOD_WALKS,
     title: 'a flood of malformed and oversized messages crashes nothing and corrupts no log',
-    requires: ['control:session.append'],
+    prefers: ['control:session.append'],
     timeoutFactor: 2,
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 5);
@@ -193,19 +183,8 @@ export const securityChecks: Check[] = [
         Buffer.from([0, 1, 2, 255]),
         { sessionId: seeded.sessionId, text: '\u0000\ud800', idempotencyKey: '\n' },
       ];
-      const events = [
-        'join',
-        'chat.send',
-        'chat.abort',
-        'leave',
-        'sessions.list',
-        'run.subscribe',
-        'control',
-        'diagnostics.get',
-        'bogus',
-        '__proto__',
-        'constructor',
-      ];
+      // Every request of the protocol, then names that are none (one of them a prototype key).
+      const events = [...REQUEST_NAMES, 'bogus', '__proto__', 'constructor'];
       const acks: Promise<unknown>[] = [];
       for (const event of events) {
         for (const payload of junk) {
@@ -239,8 +218,9 @@ export const securityChecks: Check[] = [
   }),
   verifies('R6.3', {
     id: 'robustness.log-intact-after-bad-input',
+    walks: [walk('request:chat.send', 'session:existing', 'conn:plain'), walk('event:replay', 'session:existing', 'conn:plain')],
     title: 'after rejected input a replay of the whole log is identical to before',
-    requires: ['control:session.append'],
+    prefers: ['control:session.append'],
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 6);
       const reader = await ctx.client('reader');
@@ -262,125 +242,6 @@ export const securityChecks: Check[] = [
         'an identical replay',
         { before: before.replayed.length, after: after.replayed.length },
       );
-    },
-  }),
-  verifies('R7.1', {
-    id: 'scale.single-process-log',
-    title: 'one gateway keeps one log per session shared by all its connections',
-    requires: ['control:session.append'],
-    run: async (ctx) => {
-      const seeded = await seededSession(ctx, 3);
-      const a = await ctx.client('a');
-      const b = await ctx.client('b');
-      const ja = await joinOk(a, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
-      const jb = await joinOk(b, { sessionId: seeded.sessionId, since: 0, epoch: seeded.epoch });
-      expect(
-        ja.joined.epoch === jb.joined.epoch && ja.joined.cursor === 3 && jb.joined.cursor === 3,
-        'two connections see different logs',
-        'same epoch and cursor 3 for both',
-        [ja.joined, jb.joined],
-      );
-      const appended = await ctx.append(seeded.sessionId, [messageEvent('shared')]);
-      await a.waitForFrame(seeded.sessionId, 'the shared live event', (f) => f.frame.seq === appended.lastSeq);
-      await b.waitForFrame(seeded.sessionId, 'the shared live event', (f) => f.frame.seq === appended.lastSeq);
-    },
-  }),
-  verifies('R7.2', {
-    id: 'scale.peer-resume',
-    title: 'a client resumes on another node with the same epoch, cursor and replay',
-    requires: ['feature:peer', 'control:session.append'],
-    run: async (ctx) => {
-      const seeded = await seededSession(ctx, 5);
-      const peer = ctx.connection('peer', { url: ctx.config.peerUrl });
-      await peer.open();
-      const outcome = await joinOk(peer, { sessionId: seeded.sessionId, since: 2, epoch: seeded.epoch });
-      expect(
-        outcome.joined.resyncRequired === false && outcome.joined.epoch === seeded.epoch && outcome.joined.cursor === seeded.cursor,
-        'the peer node does not share the log',
-        `same epoch, cursor ${seeded.cursor}, replay`,
-        outcome.joined,
-      );
-      expect(
-        JSON.stringify(outcome.replayed.map((f) => f.frame.seq)) === JSON.stringify([3, 4, 5]),
-        'the peer replay is incomplete',
-        'seqs 3, 4, 5',
-        outcome.replayed.map((f) => f.frame.seq),
-      );
-    },
-  }),
-  verifies('R7.2', {
-    id: 'scale.peer-live-fanout',
-    title: 'events appended through one node reach clients of the other node, in order',
-    requires: ['feature:peer', 'control:session.append'],
-    run: async (ctx) => {
-      const seeded = await seededSession(ctx, 1);
-      const peer = ctx.connection('peer', { url: ctx.config.peerUrl });
-      await peer.open();
-      await joinOk(peer, { sessionId: seeded.sessionId, since: seeded.cursor, epoch: seeded.epoch });
-      const appended = await ctx.append(seeded.sessionId, [messageEvent('one'), messageEvent('two')]);
-      await peer.waitForFrame(seeded.sessionId, 'the fanned-out events', (f) => f.frame.seq === appended.lastSeq);
-    },
-  }),
-  verifies('R8.1', {
-    id: 'control.advertises-commands',
-    title: 'with the control token, hello and the capabilities command list the supported commands',
-    requires: ['control:capabilities'],
-    run: async (ctx) => {
-      const ctl = await ctx.controller();
-      expect(ctl.hello?.control.enabled === true, 'hello does not enable control for the control token', 'hello.control.enabled true', ctl.hello?.control);
-      const listed = ctl.hello!.control.commands;
-      const data = await ctx.control({ type: 'capabilities' });
-      expect(
-        JSON.stringify([...(data.commands ?? [])].sort()) === JSON.stringify([...listed].sort()),
-        'capabilities and hello disagree',
-        `commands ${JSON.stringify(listed)}`,
-        data.commands,
-      );
-      const missing = ControlCommandNames.filter((c) => !listed.includes(c));
-      if (missing.length > 0) ctx.note(`commands not implemented: ${missing.join(', ')}`);
-    },
-  }),
-  verifies('R8.2', {
-    id: 'control.unadvertised-command-unsupported',
-    title: 'a control command the gateway does not advertise answers CONTROL_UNSUPPORTED',
-    run: async (ctx) => {
-      const ctl = await ctx.controller();
-      const listed = ctl.hello?.control.commands ?? [];
-      const missing = ControlCommandNames.filter((c) => !listed.includes(c));
-      if (missing.length === 0) {
-        ctx.note('the gateway implements every control command');
-        return;
-      }
-      const sample: Record<string, unknown> = {
-        capabilities: { type: 'capabilities' },
-        'session.append': { type: 'session.append', sessionId: ctx.sessionId('unsup'), events: [messageEvent('x')] },
-        'session.trim': { type: 'session.trim', sessionId: ctx.sessionId('unsup'), oldestCursor: 1 },
-        'session.recreate': { type: 'session.recreate', sessionId: ctx.sessionId('unsup') },
-        'run.script': { type: 'run.script', sessionId: ctx.sessionId('unsup'), steps: [] },
-        'run.release': { type: 'run.release', sessionId: ctx.sessionId('unsup'), gate: 'g' },
-        'pressure.set': { type: 'pressure.set', simulated: false },
-        'lane.hold': { type: 'lane.hold', sessionId: ctx.sessionId('unsup') },
-        'lane.release': { type: 'lane.release', sessionId: ctx.sessionId('unsup') },
-        'system.enqueue': { type: 'system.enqueue', sessionId: ctx.sessionId('unsup'), kind: 'k', text: 't' },
-        'heartbeat.trigger': { type: 'heartbeat.trigger', sessionId: ctx.sessionId('unsup') },
-        'cleanup.delay': { type: 'cleanup.delay', ms: 0 },
-      };
-      const answer = await ctl.requestRaw('control', sample[missing[0]!]);
-      expectError(answer.payload, 'CONTROL_UNSUPPORTED', `unadvertised control command ${missing[0]}`);
-    },
-  }),
-  verifies('R8.1', {
-    id: 'control.over-the-wire',
-    title: 'control commands take effect on the wire: an appended event reaches a joined client',
-    requires: ['control:session.append'],
-    run: async (ctx) => {
-      const seeded = await seededSession(ctx, 1);
-      const conn = await ctx.client();
-      await joinOk(conn, { sessionId: seeded.sessionId, since: seeded.cursor, epoch: seeded.epoch });
-      const appended = await ctx.append(seeded.sessionId, [messageEvent('via control')]);
-      const frame = await conn.waitForFrame(seeded.sessionId, 'the appended event', (f) => f.frame.seq === appended.lastSeq);
-      expect((frame.frame.event as { text?: string }).text === 'via control', 'the appended event differs', 'text "via control"', frame.frame.event);
-      expectOk(await conn.request('sessions.list', {}), 'sessions.list');
     },
   }),
 ];

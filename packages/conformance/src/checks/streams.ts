@@ -1,20 +1,28 @@
 import { isDurableEvent, type ScriptStep, type SessionEvent, type Snapshot } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect } from '../harness/assert.js';
 import type { ObservedFrame } from '../harness/connection.js';
-import { judgeSequence } from '../harness/sequence.js';
+import { judgeSequence, type SequenceOptions } from '../harness/sequence.js';
 import { joinOk } from '../harness/session.js';
-import { allToolPhases, joinedClient, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { allToolPhases, joinedClient, knownEvents, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
 
-function expectGapless(frames: readonly ObservedFrame[], after: number, epoch: string, who: string): void {
-  const verdict = judgeSequence(frames, after, epoch);
+/**
+ * Every seq after `after` exactly once, in order. `allowSkips` and `known` say which announced
+ * skips this connection may get: none on a run-scoped connection, suppressed mirrors on an
+ * observer, compacted non-durable events in a replay; `known` holds what a run-scoped connection
+ * saw, so a skipped range hiding a durable event or a terminal tool phase fails.
+ */
+function expectGapless(frames: readonly ObservedFrame[], after: number, options: SequenceOptions, who: string): void {
+  const verdict = judgeSequence(frames, after, options);
+  const allowed =
+    options.allowSkips === undefined ? 'announced skips allowed' : options.allowSkips.length === 0 ? 'no skip' : `${options.allowSkips.join('/')} skips only`;
   expect(
     verdict.ok,
     `${who} did not see a gapless, duplicate-free sequence`,
-    `every seq after ${after} exactly once in order (announced skips allowed)`,
+    `every seq after ${after} exactly once in order (${allowed})`,
     verdict.problems.slice(0, 10),
   );
 }
@@ -41,8 +49,31 @@ async function streamPausedAtGate(ctx: CheckContext, text: string, tail: ScriptS
 }
 
 export const streamChecks: Check[] = [
+  verifies('R1.1', {
+    id: 'schema.long-reply-valid',
+    title: 'a reply streamed past the 1 MiB text bound of stream.end and response ends without any message violating the schema',
+    requires: SCRIPT,
+    timeoutFactor: 2,
+    walks: [walk('event:session.event', 'session:existing', 'run:running', 'conn:run-scoped')],
+    run: async (ctx) => {
+      const seeded = await seededSession(ctx, 1);
+      const ctl = await ctx.controller();
+      await joinOk(ctl, { sessionId: seeded.sessionId });
+      // 1.2 MB of text: more than one stream.end or response may carry (maxLength 1 MiB).
+      const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 300, text: 'w'.repeat(4000) }]);
+      const end = await waitRunEnd(ctl, seeded.sessionId, runId);
+      // Every frame was validated on arrival: splitting, truncating or failing the run are all
+      // conformant, an event over the schema's bounds is not.
+      ctx.note(`the long reply ended with status ${(end.frame.event as { status?: string }).status}`);
+    },
+  }),
   verifies('R2.1', {
     id: 'frames.seq-epoch-on-every-frame',
+    walks: [
+      walk('event:session.event', 'session:existing', 'run:running', 'conn:run-scoped', 'conn:mirror'),
+      walk('event:session.tool', 'session:existing', 'run:running', 'conn:mirror'),
+      walk('control:run.script', 'session:existing', 'conn:run-scoped'),
+    ],
     title: 'live chunks, run-scoped tool events and session.tool mirrors all carry seq and epoch, gapless',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -53,9 +84,10 @@ export const streamChecks: Check[] = [
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 40, text: 'tok ' }, ...allToolPhases('seq')]);
       await waitRunEnd(ctl, seeded.sessionId, runId);
       await waitRunEnd(observer.conn, seeded.sessionId, runId);
-      for (const [who, conn, cursor] of [
-        ['run-scoped connection', ctl, ctlJoin.joined.cursor],
-        ['observer', observer.conn, observer.joined.cursor],
+      const seenByCtl = knownEvents(ctl.frames(seeded.sessionId));
+      for (const [who, conn, cursor, allowSkips] of [
+        ['run-scoped connection', ctl, ctlJoin.joined.cursor, []],
+        ['observer', observer.conn, observer.joined.cursor, ['suppressed']],
       ] as const) {
         const frames = conn.frames(seeded.sessionId);
         const chunks = frames.filter((f) => f.frame.event?.type === 'stream.chunk');
@@ -67,7 +99,7 @@ export const streamChecks: Check[] = [
           'seq and epoch on every frame',
           bad.slice(0, 3).map((f) => ({ source: f.source, frame: f.frame })),
         );
-        expectGapless(frames, cursor, seeded.epoch, who);
+        expectGapless(frames, cursor, { epoch: seeded.epoch, allowSkips, known: seenByCtl }, who);
       }
       const mirrors = observer.conn.frames(seeded.sessionId).filter((f) => f.source === 'session.tool');
       expect(mirrors.length > 0, 'the observer received no session.tool mirror', 'session.tool frames with seq', 0);
@@ -75,6 +107,7 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.1', {
     id: 'frames.seq-on-replayed-chunks',
+    walks: [walk('event:replay', 'session:existing', 'run:finished', 'conn:plain'), walk('request:join', 'run:finished', 'conn:plain')],
     title: 'replayed chunks and tool events carry their original seq and epoch',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -86,7 +119,7 @@ export const streamChecks: Check[] = [
       const live = ctl.frames(seeded.sessionId);
       const late = await ctx.client('late');
       const outcome = await joinOk(late, { sessionId: seeded.sessionId, since: seeded.cursor, epoch: seeded.epoch });
-      expectGapless(outcome.replayed, seeded.cursor, seeded.epoch, 'the replaying connection');
+      expectGapless(outcome.replayed, seeded.cursor, { epoch: seeded.epoch, allowSkips: ['compacted'], known: knownEvents(live) }, 'the replaying connection');
       for (const f of outcome.replayed) {
         const original = live.find((l) => l.frame.seq === f.frame.seq);
         expect(
@@ -106,6 +139,14 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.5', {
     id: 'resume.join-during-stream-since',
+    walks: [
+      walk('request:join', 'session:existing', 'run:running', 'conn:plain'),
+      walk('event:joined', 'run:running', 'conn:plain'),
+      walk('event:replay', 'run:running', 'conn:plain', 'conn:mirror'),
+      walk('event:session.event', 'run:running', 'conn:plain'),
+      walk('event:session.tool', 'run:running', 'conn:mirror'),
+      walk('control:run.release', 'run:running'),
+    ],
     title: 'a join with since while the session streams sees every seq exactly once across replay and live',
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
@@ -129,11 +170,19 @@ export const streamChecks: Check[] = [
         'replay before ack',
         outcome.replayed.map((f) => f.source),
       );
-      expectGapless(joiner.frames(seeded.sessionId), since, seeded.epoch, 'the joining connection');
+      const ctl = await ctx.controller();
+      await waitRunEnd(ctl, seeded.sessionId, runId);
+      expectGapless(
+        joiner.frames(seeded.sessionId),
+        since,
+        { epoch: seeded.epoch, known: knownEvents(ctl.frames(seeded.sessionId)) },
+        'the joining connection',
+      );
     },
   }),
   verifies('R2.5', {
     id: 'resume.join-during-stream-fresh',
+    walks: [walk('request:join', 'run:running', 'conn:plain'), walk('event:snapshot', 'session:existing', 'run:running', 'conn:plain')],
     title: 'a fresh join while the session streams gets a snapshot, then every later seq exactly once',
     requires: [...SCRIPT, 'control:run.release'],
     timeoutFactor: 2,
@@ -160,11 +209,26 @@ export const streamChecks: Check[] = [
         'only the snapshot before the ack',
         outcome.replayed.length,
       );
-      expectGapless(live, snap.eventCursor, seeded.epoch, 'the fresh joiner');
+      const ctl = await ctx.controller();
+      await waitRunEnd(ctl, seeded.sessionId, runId);
+      expectGapless(
+        live,
+        snap.eventCursor,
+        { epoch: seeded.epoch, allowSkips: ['suppressed'], known: knownEvents(ctl.frames(seeded.sessionId)) },
+        'the fresh joiner',
+      );
     },
   }),
   verifies('R2.6', {
     id: 'retention.chunk-flood-keeps-durable',
+    walks: [
+      walk('control:run.script', 'session:existing', 'log:compacted', 'conn:run-scoped'),
+      walk('request:join', 'session:existing', 'log:compacted', 'conn:plain'),
+      walk('event:joined', 'log:compacted', 'conn:plain'),
+      walk('event:replay', 'log:compacted', 'conn:plain'),
+      walk('event:session.event', 'log:compacted', 'conn:plain'),
+      walk('event:snapshot', 'log:compacted', 'conn:plain'),
+    ],
     title: 'after a chunk flood larger than the log, a resume still gets every durable event; compaction is announced',
     requires: SCRIPT,
     timeoutFactor: 4,
@@ -187,7 +251,7 @@ export const streamChecks: Check[] = [
         'resyncRequired false: durable events stay replayable',
         outcome.joined,
       );
-      const verdict = judgeSequence(outcome.replayed, seeded.cursor, seeded.epoch);
+      const verdict = judgeSequence(outcome.replayed, seeded.cursor, { epoch: seeded.epoch, allowSkips: ['compacted'], known: durableSeqs });
       expect(verdict.ok, 'the replay after the flood has unannounced gaps', 'every seq replayed or announced as compacted', verdict.problems.slice(0, 10));
       const replayed = new Map(outcome.replayed.map((f) => [f.frame.seq, f.frame.event]));
       for (const [seq, event] of durableSeqs) {
@@ -209,6 +273,7 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.6', {
     id: 'retention.stream-end-carries-text',
+    walks: [walk('event:session.event', 'run:running', 'conn:run-scoped')],
     title: 'stream.end carries the whole streamed text, so compacting the chunks loses no content',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -240,6 +305,12 @@ export const streamChecks: Check[] = [
   }),
   verifies('R2.7', {
     id: 'snapshot.active-run',
+    walks: [
+      walk('request:join', 'session:existing', 'run:running', 'conn:mirror'),
+      walk('event:joined', 'run:running', 'conn:mirror'),
+      walk('event:snapshot', 'run:running', 'conn:mirror'),
+      walk('event:session.tool', 'run:running', 'conn:mirror'),
+    ],
     title: 'a snapshot during a run has state, messages, the active run with its text and tool calls',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {
@@ -288,10 +359,11 @@ export const streamChecks: Check[] = [
       );
       await ctx.control({ type: 'run.release', sessionId: seeded.sessionId, gate: 'snap-gate' });
       await waitRunEnd(joiner, seeded.sessionId, runId);
+      await waitRunEnd(ctl, seeded.sessionId, runId);
       expectGapless(
         joiner.frames(seeded.sessionId).filter((f) => f.packetIndex > outcome.ack.index),
         snap.eventCursor,
-        seeded.epoch,
+        { epoch: seeded.epoch, allowSkips: ['suppressed'], known: knownEvents(ctl.frames(seeded.sessionId)) },
         'the snapshot joiner',
       );
     },

@@ -1,11 +1,11 @@
 import type { Diagnostics, ToolEvent } from '@agent-gateway/schema';
-import { verifies, type Check } from '../check.js';
+import { verifies, walk, walkAbsent, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { expect, expectOk } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
 import { judgeSequence } from '../harness/sequence.js';
 import { joinOk } from '../harness/session.js';
-import { allToolPhases, describeTools, joinedClient, scriptRun, seededSession, toolFrames, waitRunEnd } from './helpers.js';
+import { allToolPhases, describeTools, joinedClient, knownEvents, scriptRun, seededSession, toolFrames, waitRunEnd } from './helpers.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
 const PRESSURE: Check['requires'] = [...SCRIPT, 'control:pressure.set'];
@@ -52,6 +52,11 @@ async function diagnostics(conn: Connection): Promise<Diagnostics> {
 export const toolChecks: Check[] = [
   verifies('R3.1', {
     id: 'tools.run-scoped-all-phases',
+    walks: [
+      walk('event:session.event', 'run:running', 'conn:run-scoped'),
+      walkAbsent('event:session.tool', 'conn:run-scoped'),
+      walk('control:run.script', 'session:existing', 'conn:run-scoped'),
+    ],
     title: 'the connection that started a run receives every tool phase as session.event',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -73,6 +78,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.1', {
     id: 'tools.run-subscribe-all-phases',
+    walks: [walk('request:run.subscribe', 'session:existing', 'run:running', 'conn:mirror'), walk('event:session.event', 'run:running', 'conn:run-scoped')],
     title: 'a connection that sent run.subscribe receives every tool phase as session.event',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {
@@ -101,6 +107,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.2', {
     id: 'tools.mirrors-to-other-clients',
+    walks: [walk('event:session.tool', 'session:existing', 'run:running', 'conn:mirror')],
     title: 'other joined clients receive every tool phase as a session.tool mirror',
     requires: SCRIPT,
     run: async (ctx) => {
@@ -112,7 +119,11 @@ export const toolChecks: Check[] = [
         'session.tool for every phase',
         describeTools(tools),
       );
-      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
+      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, {
+        epoch: s.epoch,
+        allowSkips: ['suppressed'],
+        known: knownEvents(s.ctl.frames(s.sessionId)),
+      });
       expect(verdict.ok, 'mirrors and session events together are not gapless', 'one gapless seq stream over all event names', verdict.problems);
       const got = phases(tools, 'mi');
       if (JSON.stringify(got) !== JSON.stringify(ALL_PHASES)) {
@@ -130,6 +141,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.3', {
     id: 'pressure.backoff-window',
+    walks: [walk('control:pressure.set', 'conn:plain'), walk('request:diagnostics.get', 'conn:plain')],
     title: 'pressure with queued work opens a bounded back-off window of the configured length',
     requires: ['control:pressure.set'],
     run: async (ctx) => {
@@ -151,8 +163,49 @@ export const toolChecks: Check[] = [
       );
     },
   }),
+  verifies('R3.3', {
+    id: 'pressure.pulse-window-expires',
+    walks: [walk('control:pressure.pulse', 'conn:mirror', 'run:running'), walk('event:session.tool', 'run:running', 'conn:mirror')],
+    title: 'a back-off window that nothing renews expires by itself: mirrors suppressed inside it, delivered again after it',
+    requires: [...SCRIPT, 'control:pressure.pulse', 'control:pressure.set'],
+    timeoutFactor: 2,
+    run: async (ctx) => {
+      const seeded = await seededSession(ctx, 1);
+      const ctl = await ctx.controller();
+      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const observer = await joinedClient(ctx, 'observer', seeded.sessionId);
+      ctx.onCleanup({ type: 'pressure.set', simulated: false });
+      await ctx.control({ type: 'pressure.set', simulated: false });
+      const windowMs = 1_000;
+      const opened = await ctx.control({ type: 'pressure.pulse', backoffMs: windowMs });
+      expect(opened.backoffActive === true, 'pressure.pulse did not open the back-off window', 'backoffActive true', opened);
+      const inside = await scriptRun(ctx, seeded.sessionId, allToolPhases('in'));
+      await waitRunEnd(observer.conn, seeded.sessionId, inside);
+      const insidePhases = phases(toolFrames(observer.conn.frames(seeded.sessionId), inside), 'in');
+      expect(
+        !insidePhases.some((p) => p.endsWith(':start') || p.endsWith(':update')),
+        'non-terminal mirrors went out inside the back-off window',
+        'only terminal mirrors inside the window',
+        insidePhases,
+      );
+      // Nothing renews the window: it must close by itself within its length (plus scheduling slack).
+      const deadline = Date.now() + windowMs + 2_000;
+      for (;;) {
+        const diag = await diagnostics(observer.conn);
+        if (!diag.pressure.backoffActive) break;
+        expect(Date.now() < deadline, 'the back-off window did not expire by itself', `closed within ${windowMs} ms`, diag.pressure);
+        // Waiting for time to pass, not for the network: look again shortly.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const after = await scriptRun(ctx, seeded.sessionId, allToolPhases('out'));
+      await waitRunEnd(observer.conn, seeded.sessionId, after);
+      const afterPhases = phases(toolFrames(observer.conn.frames(seeded.sessionId), after), 'out');
+      expect(afterPhases.join(' ') === ALL_PHASES.join(' '), 'mirrors are still withheld after the window expired', ALL_PHASES, afterPhases);
+    },
+  }),
   verifies('R3.4', {
     id: 'pressure.terminal-mirrors-delivered',
+    walks: [walk('event:session.tool', 'run:running', 'conn:mirror'), walk('control:pressure.set', 'conn:mirror')],
     title: 'during back-off non-terminal mirrors are suppressed, terminal mirrors still delivered',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -166,6 +219,7 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.4', {
     id: 'pressure.run-scoped-unaffected',
+    walks: [walk('event:session.event', 'run:running', 'conn:run-scoped'), walk('control:pressure.set', 'conn:run-scoped')],
     title: 'during back-off the run-scoped connection still receives every tool phase',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -176,11 +230,16 @@ export const toolChecks: Check[] = [
   }),
   verifies(['R3.4', 'R2.1'], {
     id: 'pressure.suppression-announced',
+    walks: [walk('event:session.tool', 'run:running', 'conn:mirror')],
     title: 'suppressed mirrors are announced as skipped (suppressed) and cover only non-terminal phases',
     requires: PRESSURE,
     run: async (ctx) => {
       const s = await toolScenario(ctx, 'pa', { pressure: true });
-      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, s.epoch);
+      const verdict = judgeSequence(s.observer.frames(s.sessionId), s.observerCursor, {
+        epoch: s.epoch,
+        allowSkips: ['suppressed'],
+        known: knownEvents(s.ctl.frames(s.sessionId)),
+      });
       expect(verdict.ok, 'the observer saw unannounced gaps during back-off', 'every withheld seq announced with skipped', verdict.problems);
       expect(verdict.skipped.length > 0, 'nothing was announced as suppressed', 'at least one skipped range with reason suppressed', verdict.skipped);
       const bySeq = new Map(s.ctl.frames(s.sessionId).map((f) => [f.frame.seq, f.frame.event]));
@@ -200,6 +259,8 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.5', {
     id: 'diagnostics.pressure-observable',
+    covers: ['R3.5#counters'],
+    walks: [walk('request:diagnostics.get', 'conn:plain')],
     title: 'diagnostics show back-off and count suppressed mirrors',
     requires: PRESSURE,
     run: async (ctx) => {
@@ -224,10 +285,24 @@ export const toolChecks: Check[] = [
   }),
   verifies('R3.5', {
     id: 'diagnostics.periodic-event',
+    covers: ['R3.5#periodic'],
+    walks: [
+      walk('request:diagnostics.subscribe', 'conn:plain'),
+      walk('event:diagnostics', 'conn:plain'),
+      walk('control:diagnostics.interval', 'auth:authenticated'),
+    ],
     title: 'diagnostics.subscribe delivers the periodic diagnostics event',
     timeoutFactor: 2,
+    prefers: ['control:diagnostics.interval'],
     run: async (ctx) => {
       const conn = await ctx.client();
+      // A gateway that lets the suite shorten the period is not waited out at its default.
+      if (ctx.canControl('diagnostics.interval')) {
+        const original = expectOk(await conn.request('diagnostics.subscribe', { enabled: false }), 'diagnostics.subscribe false').intervalMs;
+        ctx.onCleanup({ type: 'diagnostics.interval', ms: Math.max(10, Math.min(60_000, original)) });
+        const set = await ctx.control({ type: 'diagnostics.interval', ms: 100 });
+        expect(set.intervalMs === 100, 'diagnostics.interval did not take the period', 'intervalMs 100', set);
+      }
       const data = expectOk(await conn.request('diagnostics.subscribe', { enabled: true }), 'diagnostics.subscribe');
       expect(data.enabled === true, 'diagnostics.subscribe did not enable', 'enabled true', data);
       if (data.intervalMs > ctx.budgetMs * 0.8) ctx.skip(`the diagnostics interval ${data.intervalMs} ms exceeds the check's time budget`);

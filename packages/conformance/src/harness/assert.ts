@@ -2,8 +2,9 @@ import type { ResultOf, WireError } from '@agent-gateway/schema';
 import { CheckFailure } from './errors.js';
 
 /** Fail the check unless `condition` holds. `expected` lists every acceptable outcome. */
-export function expect(condition: unknown, message: string, expected: string | string[], actual?: unknown): asserts condition {
-  if (!condition) throw new CheckFailure(message, Array.isArray(expected) ? expected : [expected], actual);
+/** `blame` narrows the requirements a failure falsifies when the check verifies several. */
+export function expect(condition: unknown, message: string, expected: string | string[], actual?: unknown, blame?: readonly string[]): asserts condition {
+  if (!condition) throw new CheckFailure(message, Array.isArray(expected) ? expected : [expected], actual, blame);
 }
 
 export function expectEqual<T>(actual: T, wanted: T, what: string): void {

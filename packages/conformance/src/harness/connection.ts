@@ -39,6 +39,14 @@ export interface ConnectionOptions {
   auth: Record<string, unknown>;
   log: WireLog;
   signal: AbortSignal;
+  /** HTTP headers of the WebSocket upgrade (an `Origin` a browser would send). */
+  extraHeaders?: Record<string, string>;
+}
+
+/** The part of the `ws` WebSocket under engine.io-client that pauses reading from the TCP socket. */
+interface PausableWebSocket {
+  pause(): void;
+  resume(): void;
 }
 
 export interface ConnectRefusal {
@@ -79,6 +87,7 @@ export class Connection {
       transports: ['websocket'],
       auth: options.auth,
       timeout: 10_000,
+      ...(options.extraHeaders ? { extraHeaders: options.extraHeaders } : {}),
     });
     this.socket.onAny((event: string, ...args: unknown[]) => this.onInbound(event, args));
     this.socket.on('connect_error', (error: Error & { data?: unknown }) => {
@@ -301,6 +310,39 @@ export class Connection {
   emitRaw(event: string, ...args: unknown[]): void {
     this.log.record(this.name, 'out', event, args.length === 1 ? args[0] : args);
     this.socket.emit(event, ...args);
+  }
+
+  /**
+   * Stop reading the TCP socket, as a client on a slow network or a stalled browser tab would: the
+   * gateway's writes pile up in the kernel buffers and then in its own. Nothing is lost on this
+   * side; `resumeReading` delivers everything that waited, in order.
+   */
+  pauseReading(): void {
+    this.transportSocket().pause();
+    this.log.record(this.name, 'note', 'pause-reading', null);
+  }
+
+  resumeReading(): void {
+    this.log.record(this.name, 'note', 'resume-reading', null);
+    this.transportSocket().resume();
+  }
+
+  private transportSocket(): PausableWebSocket {
+    const transport = (this.socket.io.engine as unknown as { transport?: { name?: string; ws?: Partial<PausableWebSocket> } }).transport;
+    const ws = transport?.ws;
+    if (transport?.name !== 'websocket' || typeof ws?.pause !== 'function' || typeof ws.resume !== 'function') {
+      throw new Error(`harness: connection ${this.name} has no WebSocket whose reading can be paused`);
+    }
+    return ws as PausableWebSocket;
+  }
+
+  /**
+   * Wait until everything the gateway queued for this connection before now has arrived: one
+   * request and its acknowledgement, which the gateway answers after what it sent earlier.
+   */
+  async barrier(): Promise<void> {
+    const result = (await this.requestRaw('sessions.list', { limit: 1 })).payload as { ok?: boolean } | undefined;
+    if (result?.ok !== true) throw new CheckFailure(`connection ${this.name} did not answer sessions.list`, ['sessions.list answers ok'], result);
   }
 
   close(): void {

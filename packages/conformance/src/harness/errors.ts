@@ -12,6 +12,11 @@ export class CheckFailure extends Error {
     message: string,
     readonly expected: readonly string[] = [],
     readonly actual?: unknown,
+    /**
+     * The requirements this failure falsifies, when narrower than the check's (a check of two
+     * requirements whose assertion concerns one of them). Default: the check's requirements.
+     */
+    readonly blame?: readonly string[],
   ) {
     super(message);
   }

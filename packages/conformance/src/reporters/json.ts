@@ -1,4 +1,4 @@
-import type { SuiteReport } from '../runner.js';
+import type { SuiteReport } from '../report.js';
 
 export function renderJson(report: SuiteReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;

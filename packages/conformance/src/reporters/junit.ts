@@ -1,4 +1,4 @@
-import type { SuiteReport } from '../runner.js';
+import type { SuiteReport } from '../report.js';
 
 function xml(text: string): string {
   const escaped = text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -22,6 +22,8 @@ export function renderJunit(report: SuiteReport): string {
     );
     const body = [
       r.message ?? '',
+      r.stability ? `attempts: passed ${r.stability.passed}/${r.stability.attempts}` : '',
+      r.blame.length > 0 ? `falsifies: ${r.blame.join(', ')}` : '',
       r.expected ? `expected: ${r.expected.join(' | ')}` : '',
       r.actual !== undefined ? `actual: ${JSON.stringify(r.actual)}` : '',
       ...r.wireLog,

@@ -1,4 +1,8 @@
-import type { SuiteReport } from '../runner.js';
+import { allChecks } from '../checks/index.js';
+import { computeMatrix } from '../matrix/matrix.js';
+import type { SuiteReport } from '../report.js';
+import { levelLines } from './levels.js';
+import { renderMatrixMarkdown } from './matrix.js';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -11,6 +15,7 @@ const ICON: Record<string, string> = {
   skipped: 'skipped',
   error: 'ERROR',
   flaky: 'FLAKY',
+  'not-verified': 'not verified',
   none: 'no check',
 };
 
@@ -30,6 +35,9 @@ export function renderMarkdown(report: SuiteReport): string {
     `Verdict: ${report.exitCode === 2 ? 'the run itself failed' : report.exitCode === 1 ? 'does not conform' : s.expectedFailures > 0 ? `every required check passes except ${s.expectedFailures} known failure(s) listed below` : 'conforms (every required check passes)'}.`,
     '',
     `Control commands advertised: ${report.gateway.controlCommands.length > 0 ? report.gateway.controlCommands.map((c) => `\`${c}\``).join(', ') : 'none'}.`,
+    ...levelLines(report),
+    '',
+    `Requirements: ${report.requirements.filter((r) => r.verdict === 'passed').length} verified, ${s.notVerified} not verified (no check of them passed, none failed; reasons below), ${report.requirements.filter((r) => ['failed', 'error', 'not-testable', 'flaky'].includes(r.verdict)).length} failing.`,
     '',
     '## Requirements',
     '',
@@ -39,12 +47,11 @@ export function renderMarkdown(report: SuiteReport): string {
   for (const r of report.requirements) {
     const mine = report.results.filter((x) => x.requirements.includes(r.id));
     const known =
-      r.verdict !== 'passed' && mine.filter((x) => x.verdict !== 'passed' && x.verdict !== 'skipped').every((x) => x.expectedFailure !== undefined && !x.stale);
-    out.push(
-      `| ${r.id} | ${r.level} | ${cell(r.text)} | ${r.checks.length} | ${ICON[r.verdict]}${known && r.verdict !== 'skipped' && r.verdict !== 'none' ? ' (known)' : ''} |`,
-    );
+      ['failed', 'error', 'not-testable', 'flaky'].includes(r.verdict) &&
+      mine.filter((x) => x.verdict !== 'passed' && x.verdict !== 'skipped').every((x) => x.expectedFailure !== undefined && !x.stale);
+    out.push(`| ${r.id} | ${r.level} | ${cell(r.text)} | ${r.checks.length} | ${ICON[r.verdict]}${known ? ' (known)' : ''} |`);
   }
-  out.push('', '## Checks', '', '| Check | Requirements | Title | Verdict |', '| --- | --- | --- | --- |');
+  out.push('', '## Checks', '', '| Check | Requirements | Level | Title | Verdict |', '| --- | --- | --- | --- | --- |');
   for (const r of report.results) {
     const verdict = r.stale
       ? 'STALE expected failure'
@@ -52,7 +59,13 @@ export function renderMarkdown(report: SuiteReport): string {
         ? `${ICON[r.verdict]} (expected)`
         : ICON[r.verdict];
     const why = r.verdict === 'skipped' || r.verdict === 'not-testable' ? `: ${cell(r.message ?? '')}` : '';
-    out.push(`| \`${r.id}\` | ${r.requirements.join(', ')} | ${cell(r.title)} | ${verdict}${why} |`);
+    const stability = r.stability ? ` (passed ${r.stability.passed}/${r.stability.attempts})` : '';
+    out.push(`| \`${r.id}\` | ${r.requirements.join(', ')} | ${r.controlLevel} | ${cell(r.title)} | ${verdict}${stability}${why} |`);
+  }
+  const notVerified = report.requirements.filter((r) => r.verdict === 'not-verified');
+  if (notVerified.length > 0) {
+    out.push('', '## Requirements not verified', '');
+    for (const r of notVerified) out.push(`- ${r.id} (${r.level}): ${cell((r.why ?? []).join('; '))}`);
   }
   const failing = report.results.filter((r) => (r.verdict === 'failed' || r.verdict === 'error' || r.verdict === 'flaky') && r.expectedFailure === undefined);
   if (failing.length > 0) {
@@ -65,6 +78,6 @@ export function renderMarkdown(report: SuiteReport): string {
     for (const r of known)
       out.push(`- \`${r.id}\` (${r.requirements.join(', ')}): ${r.stale ? 'now passes, the baseline is stale' : cell(r.expectedFailure || 'no reason given')}`);
   }
-  out.push('');
+  out.push('', ...renderMatrixMarkdown(computeMatrix(allChecks), report.results));
   return out.join('\n');
 }

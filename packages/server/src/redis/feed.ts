@@ -17,7 +17,6 @@ interface Published {
 /** What this gateway has applied of one session's shared log. */
 interface Followed {
   session: Session;
-  log: RedisSessionLog;
   channel: string;
   /** The epoch and the last seq applied to the view and handed to the fan-out. */
   epoch: string;
@@ -75,12 +74,12 @@ export class RedisFeed implements SessionFeed {
   async follow(session: Session): Promise<void> {
     if (!(session.log instanceof RedisSessionLog)) throw new TypeError('the Redis feed follows Redis session logs only');
     const channel = sessionKeys(this.prefix, session.id).channel;
-    const state: Followed = { session, log: session.log, channel, epoch: session.epoch, lastSeq: 0, retired: new Set(), pending: [], draining: false };
+    const state: Followed = { session, channel, epoch: session.epoch, lastSeq: 0, retired: new Set(), pending: [], draining: false };
     this.followed.set(session.id, state);
     try {
       await this.connection.guard(() => this.connection.subscriber.subscribe(channel));
       await session.serial.run(async () => {
-        const { head, entries } = await state.log.readWithHead(0, Number.MAX_SAFE_INTEGER);
+        const { head, entries } = await logOf(state).readWithHead(0, Number.MAX_SAFE_INTEGER);
         state.epoch = head.epoch;
         state.lastSeq = head.cursor;
         session.epoch = head.epoch;
@@ -99,7 +98,8 @@ export class RedisFeed implements SessionFeed {
     const state = this.followed.get(session.id);
     if (!state || entries.length === 0) return;
     // The append landed in another epoch than the one delivered so far: Redis lost the log.
-    if (state.log.epoch !== undefined && state.log.epoch !== state.epoch) this.switchEpoch(state, state.log.epoch);
+    const log = logOf(state);
+    if (log.epoch !== undefined && log.epoch !== state.epoch) this.switchEpoch(state, log.epoch);
     await this.applyThrough(state, entries);
   }
 
@@ -145,7 +145,7 @@ export class RedisFeed implements SessionFeed {
       states.map((state) =>
         state.session.serial
           .run(async () => {
-            const head = await state.log.head();
+            const head = await logOf(state).head();
             await this.catchUp(state.session, head);
           })
           .then(
@@ -203,7 +203,7 @@ export class RedisFeed implements SessionFeed {
   /** Read (after, upTo] from the log and apply it; holes inside the window were compacted. */
   private async readRange(state: Followed, after: number, upTo: number): Promise<void> {
     this.counters.catchUps += 1;
-    const { head, entries } = await state.log.readWithHead(after, upTo);
+    const { head, entries } = await logOf(state).readWithHead(after, upTo);
     if (head.epoch !== state.epoch) {
       // The range belonged to an epoch that is gone: start over with the new one.
       this.switchEpoch(state, head.epoch);
@@ -246,4 +246,12 @@ export class RedisFeed implements SessionFeed {
     state.session.view.reset();
     this.fanout?.restartSession(state.session.id);
   }
+}
+
+/**
+ * The session's log as it is now: a recreated session has a new log object, and the one it had
+ * when it was first followed knows only the epoch of its own last answer.
+ */
+function logOf(state: Followed): RedisSessionLog {
+  return state.session.log as RedisSessionLog;
 }
