@@ -110,6 +110,11 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     };
     this.sessionList = new SessionList({
       list: (params) => this.request('sessions.list', params),
+      subscribe: async () => {
+        // A connection that speaks 1.0 follows the whole list unasked (1.0 has no sessions.subscribe).
+        const version = this.hello?.protocolVersion ?? this.options.protocolVersion ?? PROTOCOL_VERSION;
+        if (version !== '1.0') await this.request('sessions.subscribe', { enabled: true });
+      },
       emit: (payload) => this.emit('sessions', payload),
     });
     this.sessions = this.sessionList.rows;
@@ -151,6 +156,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     });
     socket.on('disconnect', (socketReason) => {
       if (this.closed) return;
+      this.sessionList.connectionLost();
       const { reason, error } = this.serverDisconnects.disconnected(socketReason);
       this.setState('reconnecting', reason, error);
     });
@@ -180,7 +186,13 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       this.listen(event, (payload) => routeFrames(routes, event, source, payload));
     }
     this.listen('snapshot', (payload) => routeSnapshot(routes, payload));
-    this.onInbound('sessions.changed', (changed) => this.sessionList.changed(changed.row));
+    this.onInbound('sessions.changed', (changed) => this.sessionList.changed(changed));
+    // Creations were coalesced: list again.
+    this.onInbound('sessions.resync', () => {
+      this.sessionList.refresh().catch((error: unknown) => {
+        if (error instanceof ClientError && error.code !== ClientErrorCodes.Closed) this.emit('error', error);
+      });
+    });
     this.onInbound('protocol.error', (payload) => {
       // A stated disconnect is reported with the disconnect that follows it, not as an error.
       if (this.serverDisconnects.announce(payload.error)) return;

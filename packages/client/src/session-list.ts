@@ -1,4 +1,4 @@
-import type { SessionRow, SessionsListData, SessionsListParams } from '@agent-gateway/schema';
+import type { SessionRow, SessionsChanged, SessionsListData, SessionsListParams } from '@agent-gateway/schema';
 import type { GatewayClientEvents } from './client-types.js';
 import type { InstanceChange } from './gateway-instance.js';
 import { SessionsStore } from './sessions-store.js';
@@ -8,13 +8,17 @@ const DEFAULT_SESSIONS_LIST_LIMIT = 100;
 
 export interface SessionListHost {
   list(params: SessionsListParams): Promise<SessionsListData>;
+  /** Ask the gateway for sessions.changed of every row (sessions.subscribe; nothing to ask under 1.0). */
+  subscribe(): Promise<void>;
   emit(payload: GatewayClientEvents['sessions']): void;
 }
 
 /**
  * The session list an app follows: rows from `sessions.list` answers and `sessions.changed`
- * broadcasts, listed again after every reconnect (broadcasts sent while away are lost), and replaced
- * when the gateway turns out to serve another state, whose revisions do not continue the old ones.
+ * notices. The connection subscribes to the list before it lists (so no change falls between the
+ * two), and does both again after every reconnect (notices sent while away are lost) and when the
+ * gateway says it coalesced creations (`sessions.resync`). Rows are replaced when the gateway turns
+ * out to serve another state, whose revisions do not continue the old ones.
  */
 export class SessionList {
   readonly rows = new SessionsStore();
@@ -23,6 +27,8 @@ export class SessionList {
   private listedWith: SessionsListParams | undefined;
   /** Rows were superseded by a gateway that did not say whether it serves the same state. */
   private unconfirmed = false;
+  /** This connection follows the list (reset when the connection drops). */
+  private subscribed = false;
 
   constructor(host: SessionListHost) {
     this.host = host;
@@ -36,6 +42,10 @@ export class SessionList {
   async list(limit?: number): Promise<SessionRow[]> {
     const params: SessionsListParams = limit === undefined ? {} : { limit };
     this.listedWith = params;
+    if (!this.subscribed) {
+      await this.host.subscribe();
+      this.subscribed = true;
+    }
     const data = await this.host.list(params);
     const changed = this.rows.applyList(data.sessions);
     let removed: string[] = [];
@@ -53,7 +63,18 @@ export class SessionList {
     if (this.listedWith) await this.list(this.listedWith.limit);
   }
 
-  changed(row: SessionRow): void {
+  /** The connection dropped: the next one subscribes again before it lists. */
+  connectionLost(): void {
+    this.subscribed = false;
+  }
+
+  changed(change: Pick<SessionsChanged, 'reason' | 'row'>): void {
+    const row = change.row;
+    if (change.reason === 'unloaded') {
+      // No longer listed until it is used again.
+      if (this.rows.remove(row.sessionId)) this.host.emit({ rows: this.rows.list(), changed: [], removed: [row.sessionId] });
+      return;
+    }
     if (this.rows.apply(row)) this.host.emit({ rows: this.rows.list(), changed: [row], removed: [] });
   }
 

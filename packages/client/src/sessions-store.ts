@@ -63,6 +63,11 @@ export class SessionsStore {
     return dropped;
   }
 
+  /** Forget a row (the gateway unloaded the session); returns whether it was held. */
+  remove(sessionId: string): boolean {
+    return this.rows.delete(sessionId);
+  }
+
   get(sessionId: string): SessionRow | undefined {
     return this.rows.get(sessionId)?.row;
   }

@@ -337,6 +337,24 @@ describe('client against the reference gateway', () => {
     expect(client.sessions.isRunActive('away-list')).toBe(false);
   });
 
+  it('follows the list it listed: a creation storm coalesced by the gateway is listed again, an unloaded session is dropped', async () => {
+    harness = await startHarness({ sessionList: { maxCreatedPerWindow: 3, windowMs: 500 }, sessions: { idleMs: 300, sweepIntervalMs: 50 } });
+    const client = await harness.client();
+    await client.listSessions();
+    const other = await harness.client();
+    const ids = Array.from({ length: 10 }, (_, i) => `storm-${i}`);
+    const all = nextEvent(client, 'sessions', ({ rows }) => ids.every((id) => rows.some((r) => r.sessionId === id)));
+    // Ten creations in one window: three notices, then sessions.resync (and another at the end of
+    // the window for those created after it); the client lists again at each.
+    for (const id of ids) await other.join(id);
+    await all;
+    // Left alone, the sessions are unloaded by the gateway and leave the client's list.
+    await other.close();
+    const gone = nextEvent(client, 'sessions', () => ids.every((id) => client.sessions.get(id) === undefined));
+    await gone;
+    expect(client.sessions.size).toBe(0);
+  });
+
   it('closes tool cards from mirrors, including a terminal phase whose start it never saw', async () => {
     harness = await startHarness();
     const sender = await harness.client();
