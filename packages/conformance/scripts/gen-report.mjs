@@ -17,11 +17,13 @@ const serverCli = here('../../server/dist/cli.js');
 const suiteCli = here('../dist/cli.js');
 const out = process.argv[2] ?? here('../REPORT.md');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TOKEN = 'report-token-of-the-suite';
+const LIMITS_TOKEN = 'report-token-to-exhaust';
 
 function startGateway(extra) {
   const gateway = spawn(
     process.execPath,
-    [serverCli, 'serve', '--port', '0', '--token', 'report-token', '--control-token', 'report-control', '--log-level', 'silent', ...extra],
+    [serverCli, 'serve', '--port', '0', '--control-token', 'report-control', '--forbidden-prefix', 'private-', '--log-level', 'silent', ...extra],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = new Promise((resolve, reject) => {
@@ -44,9 +46,11 @@ async function runSuite(url, file, extra = []) {
       '--url',
       url,
       '--token',
-      'report-token',
+      TOKEN,
       '--control-token',
       'report-control',
+      '--forbidden-prefix',
+      'private-',
       '--reporter',
       'markdown',
       '--out',
@@ -64,9 +68,31 @@ function redisCli(...args) {
   return execFileSync('redis-cli', ['-u', redisUrl, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
-// One gateway, in-memory.
-const single = startGateway([]);
-const code = await runSuite(await single.url, out);
+// One gateway, in-memory, with two principals: the suite's own, and one whose per-principal bounds
+// the suite may exhaust. Its bounds are set low enough (and idle sessions unloaded soon enough) for
+// every R6.4 check to run within its budget.
+const work = mkdtempSync(join(tmpdir(), 'conformance-report-'));
+const tokenFile = join(work, 'tokens.json');
+writeFileSync(
+  tokenFile,
+  JSON.stringify({
+    principals: [
+      { id: 'suite', token: TOKEN },
+      { id: 'exhaustible', token: LIMITS_TOKEN },
+    ],
+  }),
+);
+const single = startGateway([
+  '--token-file',
+  tokenFile,
+  '--max-sessions-per-principal',
+  '500',
+  '--max-connections-per-principal',
+  '100',
+  '--session-idle-ms',
+  '3000',
+]);
+const code = await runSuite(await single.url, out, ['--limits-token', LIMITS_TOKEN, '--foreign-origin', 'http://foreign.example']);
 single.process.kill('SIGTERM');
 if (code !== 0) process.exit(code ?? 2);
 
@@ -74,9 +100,9 @@ if (code !== 0) process.exit(code ?? 2);
 if (redisCli('PING').trim() !== 'PONG') throw new Error(`no Redis answers at ${redisUrl}; the multi-node section needs one`);
 const prefix = `report:${randomBytes(6).toString('hex')}:`;
 const redis = ['--redis', redisUrl, '--redis-prefix', prefix];
-const nodes = [startGateway([...redis, '--node-id', 'a']), startGateway([...redis, '--node-id', 'b'])];
+const nodes = [startGateway(['--token', TOKEN, ...redis, '--node-id', 'a']), startGateway(['--token', TOKEN, ...redis, '--node-id', 'b'])];
 const [a, b] = await Promise.all(nodes.map((n) => n.url));
-const multi = join(mkdtempSync(join(tmpdir(), 'conformance-report-')), 'multi-node.md');
+const multi = join(work, 'multi-node.md');
 const multiCode = await runSuite(a, multi, ['--peer-url', b]);
 for (const node of nodes) node.process.kill('SIGTERM');
 await Promise.all(nodes.map((n) => new Promise((resolve) => (n.process.exitCode !== null ? resolve() : n.process.once('exit', resolve)))));

@@ -211,6 +211,7 @@ export const Requirements = [
       { id: 'R6.4#principal-bounds', text: 'sessions and connections per principal are bounded with LIMIT_EXCEEDED' },
       { id: 'R6.4#idle-unload', text: 'idle sessions are unloaded without breaking resume' },
       { id: 'R6.4#origins', text: 'browser origins outside the allowlist are refused' },
+      { id: 'R6.4#list-storms', text: 'a storm of session creations costs a list subscriber a bounded number of notices (sessions.resync)' },
     ],
   },
   { id: 'R7.1', section: 'Scale', level: 'MUST', text: 'One process runs with an embedded in-memory log by default.' },

@@ -93,7 +93,6 @@ describe('the CLI against the reference gateway running as its own process', () 
       'limits.foreign-origin-refused',
       'limits.idle-session-unloaded',
       'limits.sessions-per-principal',
-      'limits.slow-consumer-disconnected',
       'refusal.forbidden-creates-nothing',
       'scale.peer-live-fanout',
       'scale.peer-resume',

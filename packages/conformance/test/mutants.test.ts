@@ -12,6 +12,7 @@ const MUTANTS: Record<MutantName, string[]> = {
   replayNothingWhenAhead: ['resume.since-ahead'],
   partialReplayWhenTooOld: ['resume.since-oldest-minus-two'],
   omitSeqOnChunks: [
+    'limits.slow-consumer-disconnected',
     'frames.seq-epoch-on-every-frame',
     'frames.seq-on-replayed-chunks',
     'heartbeat.busy-run-not-interrupted',

@@ -134,12 +134,12 @@ export const ControlCommand = TaggedUnion(
     cmd(
       'pressure.pulse',
       { backoffMs: Type.Integer({ minimum: 1, maximum: 3_600_000 }) },
-      'One pressured moment: open (or extend) the back-off window for backoffMs, after which it expires by itself as after a real pressure spike (since 1.1).',
+      'One pressured moment: open (or extend) the back-off window for backoffMs, after which it expires by itself as after a real pressure spike.',
     ),
     cmd(
       'diagnostics.interval',
       { ms: Type.Integer({ minimum: 10, maximum: 60_000 }) },
-      'Set the period of the `diagnostics` event, so a suite need not wait out the default (since 1.1).',
+      'Set the period of the `diagnostics` event, so a suite need not wait out the default.',
     ),
   ] satisfies TObject[],
   { title: 'ControlCommand', description: 'A conformance control command, discriminated by `type`.' },

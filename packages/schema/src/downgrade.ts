@@ -65,12 +65,15 @@ function project(schema: Schema, value: unknown, minor: number): unknown {
   }
   if (isObject(value) && schema.properties) {
     const properties = schema.properties as Record<string, Schema>;
+    const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
     let out: Record<string, unknown> | undefined;
     for (const [key, item] of Object.entries(value)) {
       const property = properties[key];
       if (!property) continue;
       const projected = project(property, item, minor);
       if (projected === item) continue;
+      // A required part the earlier minor cannot express: the whole object cannot be sent to it.
+      if (projected === REMOVE && required.includes(key)) return REMOVE;
       out ??= { ...value };
       if (projected === REMOVE) delete out[key];
       else out[key] = projected;
@@ -83,8 +86,10 @@ function project(schema: Schema, value: unknown, minor: number): unknown {
 /**
  * A message as a peer that negotiated `version` may receive it: the properties introduced in a later
  * minor left out, later error codes replaced by their fallback, later values without one (control
- * command names in a list) left out. Returns the value itself when nothing
- * changes (always for the current version), otherwise a copy; the input is never modified.
+ * command names in a list) left out. Returns the value itself when nothing changes (always for the
+ * current version), otherwise a copy; the input is never modified. Returns undefined when the
+ * message cannot be expressed in that minor at all (a required value it does not know): such a
+ * message is not sent to that peer.
  */
 export function downgradeMessage<N extends SchemaName>(name: N, value: unknown, version: string): unknown {
   const parsed = parseProtocolVersion(version);

@@ -34,19 +34,31 @@ export const ErrorCodes = {
    * request changed nothing; retry after `retryAfterMs`. Always `retryable: true`.
    */
   Unavailable: 'UNAVAILABLE',
+  /**
+   * A bound of the gateway was reached: sessions or connections of a principal or of the whole
+   * gateway, or failed handshakes from one address. `details.limit` names the bound and
+   * `details.max` its value. Not retryable for sessions and connections (something must end first);
+   * retryable after `retryAfterMs` for throttled handshakes.
+   */
+  LimitExceeded: 'LIMIT_EXCEEDED',
+  /**
+   * Sent as `protocol.error` right before the gateway closes a connection whose pending output
+   * passed `hello.limits.maxPendingBytes`: the client did not read fast enough. Nothing is lost: it
+   * reconnects and resumes every session by cursor.
+   */
+  SlowConsumer: 'SLOW_CONSUMER',
+  /**
+   * Sent as `protocol.error` right before the gateway closes connections because it is shutting
+   * down (after finishing the requests in flight). Reconnect, possibly to another node, and resume
+   * by cursor.
+   */
+  ShuttingDown: 'SHUTTING_DOWN',
   /** The agent behind a run failed. */
   AgentFailed: 'AGENT_FAILED',
   /** The run was aborted; a tool call it left open ends with this error. */
   RunAborted: 'RUN_ABORTED',
   /** An unexpected failure inside the gateway. The session log is unchanged. */
   Internal: 'INTERNAL',
-  /**
-   * The connection's pending output passed the gateway's bound and it is being closed: resume by
-   * cursor after reconnecting, nothing is lost.
-   */
-  SlowConsumer: 'SLOW_CONSUMER',
-  /** A bound on what a principal or the gateway may hold (sessions, connections) was reached. Not retryable as is. */
-  LimitExceeded: 'LIMIT_EXCEEDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -59,5 +71,6 @@ export const ErrorCodeHistory: Partial<Record<ErrorCode, { since: `${number}.${n
   SLOW_CONSUMER: { since: '1.1', fallback: 'BUSY' },
   LIMIT_EXCEEDED: { since: '1.1', fallback: 'FORBIDDEN' },
   UNAVAILABLE: { since: '1.1', fallback: 'BUSY' },
+  SHUTTING_DOWN: { since: '1.1', fallback: 'BUSY' },
   RUN_ABORTED: { since: '1.1', fallback: 'AGENT_FAILED' },
 };

@@ -34,6 +34,15 @@ export const ErrorDetails = Type.Object(
     sessionId: Type.Optional(Type.String({ maxLength: 256 })),
     runId: Type.Optional(Type.String({ maxLength: 256 })),
     queueLength: Type.Optional(Type.Integer({ ...since('1.1'), minimum: 0, description: 'BUSY: runs already waiting in the session lane.' })),
+    limit: Type.Optional(
+      Type.String({
+        ...since('1.1'),
+        maxLength: 64,
+        description:
+          'Which bound a LIMIT_EXCEEDED or SLOW_CONSUMER error hit: sessionsPerPrincipal, sessions, connectionsPerPrincipal, failedHandshakes, maxPendingBytes.',
+      }),
+    ),
+    max: Type.Optional(Type.Integer({ ...since('1.1'), minimum: 0, description: 'The value of that bound.' })),
   },
   { ...Closed, title: 'ErrorDetails', description: 'Machine-readable context of an error; which keys appear depends on the code.' },
 );

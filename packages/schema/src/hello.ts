@@ -53,6 +53,36 @@ export const Hello = Type.Object(
         maxSnapshotBytes: Type.Optional(
           Type.Integer({ ...since('1.1'), minimum: 1, description: 'JSON size a snapshot stays within (oldest messages and events are left out first).' }),
         ),
+        maxPendingBytes: Type.Optional(
+          Type.Integer({
+            ...since('1.1'),
+            minimum: 1,
+            description:
+              'Bound of the output pending for this connection (queued in the gateway and in its transport buffers), in bytes. Past it non-terminal tool mirrors are withheld; if durable frames would still pass it, the gateway sends protocol.error SLOW_CONSUMER and closes the connection.',
+          }),
+        ),
+        maxSessionsPerPrincipal: Type.Optional(
+          Type.Integer({
+            ...since('1.1'),
+            minimum: 1,
+            description: 'Sessions this principal may have created and loaded at once; the next one is LIMIT_EXCEEDED.',
+          }),
+        ),
+        maxConnectionsPerPrincipal: Type.Optional(
+          Type.Integer({
+            ...since('1.1'),
+            minimum: 1,
+            description: 'Connections this principal may hold at once; the next handshake is refused with LIMIT_EXCEEDED.',
+          }),
+        ),
+        sessionIdleMs: Type.Optional(
+          Type.Integer({
+            ...since('1.1'),
+            minimum: 1,
+            description:
+              'A session with no member, no run and no activity for this long is unloaded from memory. With a durable store its log stays; otherwise a later join starts a new epoch.',
+          }),
+        ),
       },
       Closed,
     ),

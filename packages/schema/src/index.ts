@@ -61,7 +61,19 @@ export {
   ActiveRun,
   SessionState,
 } from './join.js';
-export { SessionStatus, SessionRow, SessionsListParams, SessionsListData, SessionsListResult, SessionsChanged } from './sessions.js';
+export {
+  SessionStatus,
+  SessionRow,
+  ListCursor,
+  SessionsListParams,
+  SessionsListData,
+  SessionsListResult,
+  SessionsChanged,
+  SessionsSubscribeParams,
+  SessionsSubscribeData,
+  SessionsSubscribeResult,
+  SessionsResync,
+} from './sessions.js';
 export {
   ChatSendParams,
   ChatSendData,

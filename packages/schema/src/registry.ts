@@ -38,7 +38,17 @@ import {
 import { EventBatch, EventFrame, ToolBatch, ToolFrame } from './frames.js';
 import { HandshakeAuth, Hello } from './hello.js';
 import { JoinParams, JoinResult, Joined, LeaveData, LeaveParams, LeaveResult, Snapshot } from './join.js';
-import { SessionRow, SessionsChanged, SessionsListData, SessionsListParams, SessionsListResult } from './sessions.js';
+import {
+  SessionRow,
+  SessionsChanged,
+  SessionsListData,
+  SessionsListParams,
+  SessionsListResult,
+  SessionsResync,
+  SessionsSubscribeData,
+  SessionsSubscribeParams,
+  SessionsSubscribeResult,
+} from './sessions.js';
 
 /**
  * Every named schema of the protocol. Types, validators, the JSON Schema bundle, the AsyncAPI
@@ -85,6 +95,10 @@ export const Schemas = {
   SessionsListResult,
   SessionRow,
   SessionsChanged,
+  SessionsSubscribeParams,
+  SessionsSubscribeData,
+  SessionsSubscribeResult,
+  SessionsResync,
   Diagnostics,
   PressureState,
   DiagnosticsGetParams,

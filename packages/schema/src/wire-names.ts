@@ -10,6 +10,8 @@ export interface RequestEntry {
   data: SchemaName;
   result: SchemaName;
   description: string;
+  /** The protocol version that introduced it, when after 1.0. */
+  since?: `${number}.${number}`;
 }
 
 /** Client-to-server requests. Each is answered through its Socket.IO acknowledgement with `result`. */
@@ -38,7 +40,14 @@ export const Requests = {
     params: 'SessionsListParams',
     data: 'SessionsListData',
     result: 'SessionsListResult',
-    description: 'List sessions with status and hasActiveRun.',
+    description: 'List sessions with status and hasActiveRun, a page at a time.',
+  },
+  'sessions.subscribe': {
+    params: 'SessionsSubscribeParams',
+    data: 'SessionsSubscribeData',
+    result: 'SessionsSubscribeResult',
+    description: 'Follow the session list (or the sessions with an id prefix): sessions.changed for every visible row.',
+    since: '1.1',
   },
   'diagnostics.get': {
     params: 'DiagnosticsGetParams',
@@ -63,7 +72,8 @@ export const ServerEvents = {
   snapshot: { payload: 'Snapshot', description: 'Authoritative session view when replay is impossible.' },
   'session.event': { payload: 'EventBatch', description: 'Live frames from cursor + 1 on.' },
   'session.tool': { payload: 'ToolBatch', description: 'Tool-event mirrors for clients not run-scoped for the run.' },
-  'sessions.changed': { payload: 'SessionsChanged', description: 'A session row changed.' },
+  'sessions.changed': { payload: 'SessionsChanged', description: 'A session row changed (to list subscribers and the connections that follow the session).' },
+  'sessions.resync': { payload: 'SessionsResync', description: 'Creations were coalesced for a list subscriber: list again.', since: '1.1' },
   diagnostics: { payload: 'Diagnostics', description: 'Periodic diagnostic heartbeat for subscribers.' },
   'protocol.error': { payload: 'ProtocolErrorEvent', description: 'Error for an inbound message that had no acknowledgement.' },
-} as const satisfies Record<string, { payload: SchemaName; description: string }>;
+} as const satisfies Record<string, { payload: SchemaName; description: string; since?: `${number}.${number}` }>;

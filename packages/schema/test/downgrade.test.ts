@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { downgradeMessage, negotiateProtocolVersion, PROTOCOL_VERSION, Requests, ServerEvents, type SchemaName } from '../src/index.js';
+import { downgradeMessage, negotiateProtocolVersion, PROTOCOL_VERSION, Requests, Schemas, ServerEvents, SINCE_KEYWORD, type SchemaName } from '../src/index.js';
 
 const packageDir = new URL('..', import.meta.url).pathname;
 const baseline = JSON.parse(readFileSync(join(packageDir, 'baseline/1.0/protocol.schema.json'), 'utf8')) as { $id: string };
@@ -23,7 +23,14 @@ interface VectorFile {
 const vectors = readdirSync(join(packageDir, 'vectors'))
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(packageDir, 'vectors', f), 'utf8')) as VectorFile);
-const received = new Set<SchemaName>([...Object.values(ServerEvents).map((e) => e.payload), ...Object.values(Requests).map((e) => e.result)]);
+/** Results of requests a 1.0 peer can send (a request added later is never sent by it, so its result never reaches it). */
+const knownTo10 = (name: SchemaName) => !(SINCE_KEYWORD in Schemas[name]);
+const received = new Set<SchemaName>([
+  ...Object.values(ServerEvents).map((e) => e.payload),
+  ...Object.values(Requests)
+    .filter((e) => knownTo10(e.params))
+    .map((e) => e.result),
+]);
 
 describe('serving a peer that negotiated an earlier minor', () => {
   it('negotiates the highest minor both sides know', () => {
@@ -44,6 +51,11 @@ describe('serving a peer that negotiated an earlier minor', () => {
         const before = JSON.stringify(vector.data);
         const downgraded = downgradeMessage(file.schema, vector.data, '1.0');
         expect(JSON.stringify(vector.data), 'the input is never modified').toBe(before);
+        // A message 1.0 cannot express at all is not sent to a 1.0 peer.
+        if (downgraded === undefined) {
+          changed++;
+          continue;
+        }
         const result = accepts10(file.schema, downgraded);
         expect(result.ok, `${file.schema}: ${vector.description}: ${JSON.stringify(result.errors)}`).toBe(true);
         checked++;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Agent } from './agent/agent.js';
-import type { Fanout, Outbox } from './delivery/index.js';
+import type { Fanout, Outbox, SessionListFeed } from './delivery/index.js';
 import type { ResolvedRetention } from './log/index.js';
 import type { DiagnosticsHub, HeartbeatRunner, PressureMonitor } from './ops/index.js';
 import type { Joiner } from './resume/index.js';
@@ -18,8 +18,6 @@ export interface GatewayCore {
   auth: AuthOptions;
   retention: ResolvedRetention;
   maxPayloadBytes: number;
-  /** Bounds announced in hello.limits beyond the retention and payload ones. */
-  limits: { maxQueuedRuns: number; maxSnapshotBytes: number };
   sessions: SessionRegistry;
   runs: RunRegistry;
   lifecycle: RunLifecycle;
@@ -32,6 +30,18 @@ export interface GatewayCore {
   diagnostics: DiagnosticsHub;
   /** Outboxes of connected sockets, by socket id. */
   outboxes: Map<string, Outbox>;
+  /** Who hears of session rows: list subscribers and the followers of each session. */
+  listFeed: SessionListFeed;
+  /** What one socket may owe (R6.4). */
+  delivery: { maxPendingBytes: number; lowWaterBytes: number; slowConsumerGraceMs: number };
+  /** Bounds announced in hello.limits beyond the retention and payload ones. */
+  limits: { maxQueuedRuns: number; maxSnapshotBytes: number; maxSessionsPerPrincipal: number; maxConnectionsPerPrincipal: number; sessionIdleMs: number };
+  /** Monotonic counters of the bounds at work (metrics). */
+  counters: { slowConsumersCut: number; sessionsUnloaded: number };
+  /** Requests being handled over the whole gateway. */
+  inFlight: { count: number };
+  /** Set while the gateway drains before closing: new connections and requests are refused. */
+  shutdown: { draining: boolean };
 }
 
 /** What a request handler knows about the connection it serves. */

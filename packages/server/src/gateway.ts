@@ -1,13 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { PROTOCOL_VERSION, type SessionsChanged } from '@agent-gateway/schema';
+import { PROTOCOL_VERSION } from '@agent-gateway/schema';
 import { pino, type Logger } from 'pino';
 import { Server } from 'socket.io';
 import { createDemoAgent } from './agent/index.js';
 import type { GatewayCore } from './core.js';
-import { DEFAULT_SLOW_CONSUMER_BYTES, Fanout, pressureAwareMirrorPolicy, type BatchWriter } from './delivery/index.js';
+import {
+  DEFAULT_LIST_WINDOW_MS,
+  DEFAULT_LOW_WATER_BYTES,
+  DEFAULT_MAX_CREATED_PER_WINDOW,
+  DEFAULT_SLOW_CONSUMER_BYTES,
+  DEFAULT_SLOW_CONSUMER_GRACE_MS,
+  maxPendingBytesFor,
+  Fanout,
+  pressureAwareMirrorPolicy,
+  SessionListFeed,
+  type BatchWriter,
+} from './delivery/index.js';
 import { MemorySessionLogStore, positiveInteger, resolveRetention, type LogHead } from './log/index.js';
-import { createGatewayHeartbeats, createMetrics, createPressureMonitor, DiagnosticsHub, type HeartbeatRule, type WorkloadSnapshot } from './ops/index.js';
+import {
+  createGatewayHeartbeats,
+  createMetrics,
+  createPressureMonitor,
+  DEFAULT_DRAIN_MS,
+  DiagnosticsHub,
+  shuttingDownError,
+  waitUntilDrained,
+  type HeartbeatRule,
+  type WorkloadSnapshot,
+} from './ops/index.js';
 import {
   DEFAULT_DIAGNOSTICS_INTERVAL_MS,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
@@ -20,15 +41,28 @@ import {
 } from './options.js';
 import { Joiner, type ResumeRule } from './resume/index.js';
 import { RunLifecycle, RunRegistry, type RunEndOrder } from './runs/index.js';
-import { SessionRegistry, type Session } from './sessions/index.js';
+import {
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_MAX_SESSIONS_PER_PRINCIPAL,
+  DEFAULT_SESSION_IDLE_MS,
+  defaultSweepIntervalMs,
+  IdleSweeper,
+  SessionRegistry,
+  type Session,
+} from './sessions/index.js';
 import {
   acceptConnection,
+  ConnectionCounter,
   ControlSurface,
   createHandshakeMiddleware,
+  DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL,
+  HandshakeThrottle,
   healthzHandler,
   HttpRouter,
-  isAuthorized,
+  isOriginAllowed,
   registerControlCommands,
+  resolveOriginPolicy,
+  tokensEqual,
   type GatewayServer,
   type RequestValidator,
 } from './transport/index.js';
@@ -43,8 +77,15 @@ export interface Gateway {
   httpServer: http.Server;
   /** Plain HTTP routes and static files (only wired when the gateway created the server). */
   http: HttpRouter;
-  close(): Promise<void>;
+  /**
+   * Stop. With `drainMs`, drain first: refuse new connections and requests, wait up to that long
+   * for requests in flight, running turns and queued output, then tell every client SHUTTING_DOWN
+   * before closing its connection. Without it, close at once.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
+
+export { DEFAULT_DRAIN_MS };
 
 /**
  * The rules a gateway is built from that are not options: each has the protocol's behaviour as
@@ -83,7 +124,7 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const logger = createLogger(options.logger);
   const retention = resolveRetention(options.retention);
   const maxPayloadBytes = positiveInteger(options.maxPayloadBytes, DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
-  const limits = {
+  const runLimits = {
     maxQueuedRuns: positiveInteger(options.maxQueuedRuns, DEFAULT_MAX_QUEUED_RUNS, 'maxQueuedRuns'),
     maxSnapshotBytes: Math.max(MIN_SNAPSHOT_BYTES, positiveInteger(options.maxSnapshotBytes, DEFAULT_MAX_SNAPSHOT_BYTES, 'maxSnapshotBytes')),
   };
@@ -96,10 +137,30 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const ownStore = options.store || engine ? undefined : new MemorySessionLogStore(retention);
   const store = engine?.store ?? options.store ?? ownStore!;
   const instanceId = engine?.instanceId ?? randomUUID();
+  const maxPendingBytes = positiveInteger(options.delivery?.maxPendingBytes, maxPendingBytesFor(retention), 'delivery.maxPendingBytes');
+  const delivery = {
+    maxPendingBytes,
+    // Below the bound, so a slow reader is noticed while there is still room to withhold mirrors.
+    lowWaterBytes: Math.max(1, Math.min(DEFAULT_LOW_WATER_BYTES, Math.floor(maxPendingBytes / 4))),
+    slowConsumerGraceMs: positiveInteger(options.delivery?.slowConsumerGraceMs, DEFAULT_SLOW_CONSUMER_GRACE_MS, 'delivery.slowConsumerGraceMs'),
+  };
+  const sessionIdleMs = positiveInteger(options.sessions?.idleMs, DEFAULT_SESSION_IDLE_MS, 'sessions.idleMs');
+  const sessionLimits = {
+    maxSessions: positiveInteger(options.sessions?.maxSessions, DEFAULT_MAX_SESSIONS, 'sessions.maxSessions'),
+    maxSessionsPerPrincipal: positiveInteger(options.sessions?.maxSessionsPerPrincipal, DEFAULT_MAX_SESSIONS_PER_PRINCIPAL, 'sessions.maxSessionsPerPrincipal'),
+  };
+  const connections = new ConnectionCounter(options.maxConnectionsPerPrincipal ?? DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL);
+  const throttle = options.handshakeThrottle === false ? undefined : new HandshakeThrottle(options.handshakeThrottle);
+  const originPolicy = resolveOriginPolicy(options.corsOrigins);
+  const shutdown = { draining: false };
 
   // HTTP and Socket.IO.
   const router = new HttpRouter();
-  router.route('GET', '/healthz', healthzHandler(engine?.health));
+  router.route(
+    'GET',
+    '/healthz',
+    healthzHandler(() => shutdown.draining, engine?.health),
+  );
   if (options.staticDir && !options.httpServer) {
     const serving = await router.serveStatic(options.staticDir);
     if (!serving) logger.info({ staticDir: options.staticDir }, 'static folder not found; not serving static files');
@@ -107,11 +168,19 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const ownServer = !options.httpServer;
   const httpServer = options.httpServer ?? http.createServer(router.handle);
   // Socket.IO closes a connection whose packet exceeds maxHttpBufferSize; keep that well above the
-  // protocol limit so an oversized message is answered with PAYLOAD_TOO_LARGE instead.
+  // protocol limit so an oversized message is answered with PAYLOAD_TOO_LARGE instead. Browser
+  // origins outside the allowlist get no CORS grant and no handshake, on polling and WebSocket alike.
   const io: GatewayServer = new Server(httpServer, {
     maxHttpBufferSize: Math.max(maxPayloadBytes * 4, maxPayloadBytes + 1024 * 1024),
     serveClient: false,
-    cors: { origin: true },
+    cors: (req, callback) => {
+      const origin = req.headers.origin;
+      callback(null, { origin: origin !== undefined && isOriginAllowed(originPolicy, origin, req) ? origin : false });
+    },
+    allowRequest: (req, callback) => {
+      if (isOriginAllowed(originPolicy, req.headers.origin, req)) callback(null, true);
+      else callback('origin not allowed', false);
+    },
   });
   const outboxes: GatewayCore['outboxes'] = new Map();
 
@@ -121,6 +190,8 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     idempotencyWindowMs,
     ...(engine ? { newRunId: () => engine.newRunId(), changed: (run) => engine.runChanged(run) } : {}),
   });
+  const counters = { slowConsumersCut: 0, sessionsUnloaded: 0 };
+  const inFlight = { count: 0 };
   const workload = (): WorkloadSnapshot => {
     const counts = runs.counts();
     let pendingFrames = 0;
@@ -142,33 +213,41 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     mirrorPolicy: pressureAwareMirrorPolicy(pressure, options.pressure?.slowConsumerBytes ?? DEFAULT_SLOW_CONSUMER_BYTES, options.mirrorRule),
   });
 
-  // Sessions, their runs and their joins. With an engine, row changes go to every gateway first.
-  const emitRowChange = (change: SessionsChanged) => {
-    for (const outbox of outboxes.values()) {
-      if (!auth.authorizeSession) outbox.emit('sessions.changed', change);
-      else void isAuthorized(auth, outbox.socket.data.principal, change.sessionId).then((ok) => ok && outbox.emit('sessions.changed', change));
-    }
-  };
+  // Session rows go to list subscribers and to the followers of each session, never to everyone.
+  const listFeed = new SessionListFeed({
+    membersOf: (sessionId) => [...fanout.members(sessionId).values()].map((member) => member.outbox),
+    maxCreatedPerWindow: positiveInteger(options.sessionList?.maxCreatedPerWindow, DEFAULT_MAX_CREATED_PER_WINDOW, 'sessionList.maxCreatedPerWindow'),
+    windowMs: positiveInteger(options.sessionList?.windowMs, DEFAULT_LIST_WINDOW_MS, 'sessionList.windowMs'),
+  });
+
+  // Sessions, their runs and their joins; idle ones are unloaded. With an engine, row changes go
+  // to every gateway first, and each sends them to its own followers of the list.
   const sessions = new SessionRegistry({
     store,
     logger,
+    limits: sessionLimits,
     maxConversationBytes: positiveInteger(options.maxConversationBytes, DEFAULT_MAX_CONVERSATION_BYTES, 'maxConversationBytes'),
     deliver: (session, entries) => fanout.deliver(session.id, session.epoch, entries),
     epochChanged: (session) => fanout.restartSession(session.id),
-    rowChanged: engine ? (change) => engine.publishRow(change) : emitRowChange,
+    rowChanged: engine ? (change) => engine.publishRow(change) : (change) => listFeed.publish(change),
     ...(engine ? { feed: engine.feed, rows: engine.rows, laneGate: (sessionId: string) => engine.laneGate(sessionId) } : {}),
+  });
+  sessions.events.on('unloaded', (sessionId) => {
+    counters.sessionsUnloaded += 1;
+    listFeed.dropSession(sessionId);
+    runs.forgetSession(sessionId);
   });
   const lifecycle = new RunLifecycle({
     sessions,
     runs,
     logger,
-    maxQueuedRuns: limits.maxQueuedRuns,
+    maxQueuedRuns: runLimits.maxQueuedRuns,
     ...(pieces.runEndOrder ? { endOrder: pieces.runEndOrder } : {}),
     ...(engine ? { coordinator: engine.coordinator } : {}),
   });
   const joiner = new Joiner({
     fanout,
-    maxSnapshotBytes: limits.maxSnapshotBytes,
+    maxSnapshotBytes: runLimits.maxSnapshotBytes,
     queuedRunOf: (sessionId) => runs.activeRuns(sessionId).find((r) => r.status === 'queued'),
     ...(pieces.resumeRule ? { rule: pieces.resumeRule } : {}),
     ...(engine ? { catchUp: (session: Session, head: LogHead) => engine.catchUp(session, head) } : {}),
@@ -183,18 +262,42 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     replays: () => joiner.counters.replays,
     resyncs: () => joiner.counters.resyncs,
   };
-  const metrics = createMetrics(sources);
+  const metrics = createMetrics({
+    ...sources,
+    slowConsumersCut: () => counters.slowConsumersCut,
+    sessionsUnloaded: () => counters.sessionsUnloaded,
+    sessionChangesSent: () => listFeed.counters.changesSent,
+    sessionResyncsSent: () => listFeed.counters.resyncsSent,
+  });
   const heartbeats = createGatewayHeartbeats({
     sessions,
     lifecycle,
     logger,
     options: options.heartbeat,
     recorded: (outcome) => metrics.recordHeartbeat(outcome.status, outcome.reason),
+    hasReasonToBeat: (sessionId) => fanout.hasMembers(sessionId),
     ...(engine ? { claimInterval: (sessionId: string, intervalMs: number) => engine.claimHeartbeat(sessionId, intervalMs) } : {}),
     ...(pieces.heartbeatRule ? { rule: pieces.heartbeatRule } : {}),
   });
   const diagnostics = new DiagnosticsHub(sources, options.diagnosticsIntervalMs ?? DEFAULT_DIAGNOSTICS_INTERVAL_MS);
-  router.route('GET', '/metrics', (req, res) => void metrics.handle(req, res));
+  const sweeper = new IdleSweeper({
+    sessions,
+    idleMs: sessionIdleMs,
+    intervalMs: positiveInteger(options.sessions?.sweepIntervalMs, defaultSweepIntervalMs(sessionIdleMs), 'sessions.sweepIntervalMs'),
+    heldElsewhere: (sessionId) => fanout.hasMembers(sessionId) || heartbeats.pendingSystemEvents(sessionId) > 0,
+  });
+  sweeper.start();
+  if (options.metrics !== false) {
+    const metricsToken = options.metricsToken;
+    router.route('GET', '/metrics', (req, res) => {
+      // A token, when set, is required; the answer does not say whether one was close.
+      if (metricsToken !== undefined && !tokensEqual(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1], metricsToken)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer', 'content-type': 'text/plain; charset=utf-8' }).end('unauthorized\n');
+        return;
+      }
+      metrics.handle(req, res);
+    });
+  }
   if (options.pressure?.enabled !== false) pressure.start();
 
   const core: GatewayCore = {
@@ -203,7 +306,6 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     auth,
     retention,
     maxPayloadBytes,
-    limits,
     sessions,
     runs,
     lifecycle,
@@ -215,12 +317,32 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
     heartbeats,
     diagnostics,
     outboxes,
+    listFeed,
+    delivery,
+    limits: {
+      ...runLimits,
+      maxSessionsPerPrincipal: sessionLimits.maxSessionsPerPrincipal,
+      maxConnectionsPerPrincipal: connections.maxPerPrincipal,
+      sessionIdleMs,
+    },
+    counters,
+    inFlight,
+    shutdown,
   };
   registerControlCommands(core.control, core);
-  engine?.bind({ core, emitRowChange, metrics: metrics.registry });
+  engine?.bind({ core, emitRowChange: (change) => listFeed.publish(change), metrics: metrics.registry });
 
   // Connections: the handshake, then one outbox and one validated inbound side per socket.
-  io.use(createHandshakeMiddleware({ auth, token: options.token, controlToken: options.controlToken }));
+  io.use(
+    createHandshakeMiddleware({
+      auth,
+      token: options.token,
+      controlToken: options.controlToken,
+      connections,
+      refuse: () => (shutdown.draining ? shuttingDownError() : undefined),
+      ...(throttle ? { throttle } : {}),
+    }),
+  );
   io.on('connection', (socket) =>
     acceptConnection(core, socket, {
       gateway: { name: options.gatewayName ?? GATEWAY_NAME, version: GATEWAY_VERSION, instanceId },
@@ -237,7 +359,10 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
         resolve();
       });
     }).catch(async (error: unknown) => {
-      // Not listening (port taken ...): the engine's connections and timers must not keep the process alive.
+      // Not listening (port taken ...): the timers and the engine's connections must not keep the process alive.
+      sweeper.stop();
+      heartbeats.stop();
+      pressure.stop();
       await engine?.close();
       throw error;
     });
@@ -245,23 +370,59 @@ export async function composeGateway(options: GatewayOptions, pieces: Partial<Ga
   const url = addressUrl(httpServer, options.host ?? '127.0.0.1');
   logger.info({ url, protocolVersion: PROTOCOL_VERSION, retention }, 'gateway ready');
 
+  let httpClosed: Promise<void> | undefined;
+  const drain = async (drainMs: number): Promise<void> => {
+    shutdown.draining = true;
+    // Nothing new starts: no heartbeat turns, no unloads under the feet of the last requests.
+    heartbeats.stop();
+    sweeper.stop();
+    // No new connections: the listening socket goes (existing connections stay until told).
+    if (ownServer) {
+      httpClosed = new Promise((resolve) => httpServer.once('close', () => resolve()));
+      httpServer.close();
+    }
+    const drained = await waitUntilDrained(
+      {
+        requestsInFlight: () => inFlight.count,
+        runsActive: () => runs.counts().running + runs.counts().queued,
+        outboxesPending: () => [...outboxes.values()].filter((outbox) => outbox.queuedItems > 0).length,
+      },
+      drainMs,
+    );
+    logger.info({ drained, requestsInFlight: inFlight.count, connections: outboxes.size }, 'gateway draining done; closing connections');
+    const notice = { error: shuttingDownError() };
+    for (const outbox of outboxes.values()) {
+      (outbox.socket.emit as (event: string, payload: unknown) => boolean)('protocol.error', notice);
+      outbox.socket.disconnect(true);
+    }
+  };
+
   let closed: Promise<void> | undefined;
   const gateway: Gateway = {
     url,
     io,
     httpServer,
     http: router,
-    close: () =>
+    close: (closeOptions) =>
       (closed ??= (async () => {
+        if (closeOptions?.drainMs !== undefined && closeOptions.drainMs > 0) await drain(closeOptions.drainMs);
         diagnostics.close();
+        sweeper.stop();
         heartbeats.stop();
         pressure.stop();
         runs.close();
+        listFeed.close();
         for (const session of sessions.all()) session.lane.abortActive(undefined, new Error('gateway closing'));
         // Shared storage outlives this gateway: let aborted runs write their end before it goes.
         if (engine) await lanesSettled(sessions.all(), 2_000);
         for (const outbox of outboxes.values()) outbox.close();
-        if (ownServer) {
+        if (ownServer && httpClosed) {
+          // Draining stopped listening already; the server closes once its last connection has.
+          io.disconnectSockets(true);
+          io.engine.close();
+          httpServer.closeAllConnections();
+          await httpClosed;
+        } else if (ownServer) {
           // Also closes the HTTP server we created.
           await new Promise<void>((resolve) => void io.close(() => resolve()));
         } else {

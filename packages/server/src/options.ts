@@ -6,6 +6,8 @@ import type { GatewayEngine } from './engine.js';
 import type { RetentionOptions, SessionLogStore } from './log/index.js';
 import type { HeartbeatOptions } from './ops/index.js';
 import type { AuthOptions } from './transport/auth.js';
+import type { HandshakeThrottleOptions } from './transport/handshake-throttle.js';
+import type { OriginPolicy } from './transport/origins.js';
 
 export interface PressureOptions {
   /** Length of a back-off window, extended while pressure lasts (default 60 s). */
@@ -15,8 +17,44 @@ export interface PressureOptions {
   /** p99 event-loop delay above which the loop counts as saturated (default 200 ms). */
   delayThresholdMs?: number;
   enabled?: boolean;
-  /** Outgoing bytes buffered for a socket above which it is a slow consumer (non-terminal mirrors dropped). */
+  /**
+   * Pending output of a socket (queued plus transport buffers) above which it is a slow consumer:
+   * its non-terminal tool mirrors are withheld. Default 1 MiB.
+   */
   slowConsumerBytes?: number;
+}
+
+/** Bounds of what one socket may owe (R6.4). */
+export interface DeliveryOptions {
+  /**
+   * Pending output of one socket, in bytes, past which the gateway disconnects it with
+   * SLOW_CONSUMER instead of buffering more. It must hold the largest answer to a join (a replay
+   * of the whole log, a snapshot). Default: that plus 4 MiB, at least 16 MiB (`maxPendingBytesFor`;
+   * about 22 MiB with the default retention).
+   */
+  maxPendingBytes?: number;
+  /** How long a cut socket may take to read its SLOW_CONSUMER notice before it is dropped (default 10 s). */
+  slowConsumerGraceMs?: number;
+}
+
+/** How many sessions the gateway holds, and for how long (R6.4). */
+export interface SessionOptions {
+  /** A session with no member, no run and no activity for this long is unloaded (default 10 minutes). */
+  idleMs?: number;
+  /** How often idle sessions are looked for (default: a quarter of idleMs, between 1 s and 60 s). */
+  sweepIntervalMs?: number;
+  /** Sessions loaded at once (default 10,000). */
+  maxSessions?: number;
+  /** Sessions one principal's requests may have created and loaded at once (default 1,000). */
+  maxSessionsPerPrincipal?: number;
+}
+
+/** Who hears of session rows (sessions.subscribe) and how creation storms are coalesced. */
+export interface SessionListOptions {
+  /** Creation notices a list subscriber gets one by one per window (default 20). */
+  maxCreatedPerWindow?: number;
+  /** Length of that window (default 1 s). */
+  windowMs?: number;
 }
 
 export interface GatewayOptions {
@@ -63,6 +101,23 @@ export interface GatewayOptions {
   logger?: Logger | false;
   /** Name announced in `hello`. */
   gatewayName?: string;
+  delivery?: DeliveryOptions;
+  sessions?: SessionOptions;
+  sessionList?: SessionListOptions;
+  /** Connections one principal may hold at once (default 1,000). */
+  maxConnectionsPerPrincipal?: number;
+  /** Failed handshakes are slowed per address (default on); false turns the throttle off. */
+  handshakeThrottle?: HandshakeThrottleOptions | false;
+  /**
+   * Browser origins allowed to use the gateway: same origin only by default; a list adds origins
+   * (`https://app.example.com`); `'*'` allows any. Requests without `Origin` (non-browser clients) are
+   * not concerned.
+   */
+  corsOrigins?: OriginPolicy;
+  /** When set, GET /metrics answers only requests with `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
+  /** Serve GET /metrics (default true). */
+  metrics?: boolean;
 }
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;

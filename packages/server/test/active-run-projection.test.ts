@@ -84,6 +84,8 @@ describe('active-run projection and the terminal sessions.changed', () => {
     const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } });
     const driver = await h.client(gw, { controlToken: 'ctl' });
     const watcher = await h.client(gw);
+    // The watcher follows the session list, as a client showing it does.
+    expect(await watcher.request('sessions.subscribe', { enabled: true })).toMatchObject({ ok: true });
     expect(await driver.request('control', { type: 'cleanup.delay', ms: 250 })).toMatchObject({ ok: true });
     const result = await race(driver, watcher, RUNS_PER_SESSION);
     expect(result.listsChecked).toBe(result.runs);
@@ -97,6 +99,7 @@ describe('active-run projection and the terminal sessions.changed', () => {
     const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false } }, 'reviveActiveRunAfterTerminal');
     const driver = await h.client(gw, { controlToken: 'ctl' });
     const watcher = await h.client(gw);
+    expect(await watcher.request('sessions.subscribe', { enabled: true })).toMatchObject({ ok: true });
     await driver.request('control', { type: 'cleanup.delay', ms: 250 });
     const result = await race(driver, watcher, 5);
     expect(result.revived.length).toBeGreaterThan(0);

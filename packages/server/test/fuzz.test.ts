@@ -21,6 +21,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   'chat.abort': { sessionId: 'fz', runId: 'r1' },
   'run.subscribe': { sessionId: 'fz', runId: 'r1' },
   'sessions.list': { limit: 5 },
+  'sessions.subscribe': { enabled: true, prefix: 'fz' },
   'diagnostics.get': {},
   'diagnostics.subscribe': { enabled: true },
   control: { type: 'session.append', sessionId: 'fz', events: [] },

@@ -105,7 +105,7 @@ describe('Outbox batching (R2.1)', () => {
     const gw = await h.start();
     const c = await h.client(gw);
     const socket = [...gw.io.sockets.sockets.values()][0]!;
-    const outbox = new Outbox(socket, 512);
+    const outbox = new Outbox(socket, { maxFramesPerBatch: 512, maxPendingBytes: 1 << 20, lowWaterBytes: 1 << 18 });
     const slot = outbox.reserve();
     outbox.emit('protocol.error', { error: { code: 'INTERNAL', message: 'after' } });
     await delay(20);

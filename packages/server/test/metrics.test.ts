@@ -33,7 +33,13 @@ describe('metrics', () => {
       replays: () => counts.replays,
       resyncs: () => counts.resyncs,
     };
-    const metrics = createMetrics(sources);
+    const metrics = createMetrics({
+      ...sources,
+      slowConsumersCut: () => 2,
+      sessionsUnloaded: () => 9,
+      sessionChangesSent: () => 40,
+      sessionResyncsSent: () => 3,
+    });
     const hub = new DiagnosticsHub(sources, 1_000, () => 1_234);
     return Object.assign(metrics, { counts, hub });
   };
@@ -69,6 +75,10 @@ describe('metrics', () => {
     expect(body).toContain('agent_gateway_mirrors_suppressed_total 7');
     expect(body).toContain('agent_gateway_mirrors_delivered_total 11');
     expect(body).toContain('agent_gateway_connected_clients 5');
+    expect(body).toContain('agent_gateway_slow_consumers_cut_total 2');
+    expect(body).toContain('agent_gateway_sessions_unloaded_total 9');
+    expect(body).toContain('agent_gateway_session_changes_sent_total 40');
+    expect(body).toContain('agent_gateway_session_resyncs_sent_total 3');
     expect(body).toContain('agent_gateway_heartbeats_total{status="skipped",reason="session-busy"} 1');
     expect(body).toContain('agent_gateway_heartbeats_total{status="ran",reason="none"} 1');
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);

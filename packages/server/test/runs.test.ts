@@ -209,6 +209,8 @@ describe('sessions.list and sessions.changed (R4.1, R4.2)', () => {
     const gw = await h.start({ controlToken: CONTROL, agent: fastDemo() });
     const c = await h.client(gw, { controlToken: CONTROL });
     const watcher = await h.client(gw);
+    // The watcher follows the session list; it neither joined nor started anything.
+    expect(await watcher.request('sessions.subscribe', { enabled: true })).toMatchObject({ ok: true });
     const started = await c.request('control', { type: 'run.script', sessionId: 'rows', steps: [{ type: 'hold', gate: 'g' }] });
     if (!started.ok) throw new Error();
     await watcher.rec.waitFor((p) => p.event === 'sessions.changed' && (p.args[0] as SessionsChanged).reason === 'run.start');

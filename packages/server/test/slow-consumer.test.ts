@@ -14,7 +14,14 @@ describe('slow consumer', () => {
 
   it('drops only non-terminal mirrors for a socket whose buffer is over the bound', async () => {
     // The flood itself can saturate the loop: pressure monitoring is off so only the buffer bound decides.
-    const gw = await h.start({ controlToken: 'ctl', heartbeat: { enabled: false }, pressure: { enabled: false, slowConsumerBytes: 64 * 1024 } });
+    // The disconnect bound is set above the flood (whose stream.end and response carry all 24 MB of
+    // text again): this case is about the mirrors withheld below that bound.
+    const gw = await h.start({
+      controlToken: 'ctl',
+      heartbeat: { enabled: false },
+      pressure: { enabled: false, slowConsumerBytes: 64 * 1024 },
+      delivery: { maxPendingBytes: 256 * 1024 * 1024 },
+    });
     const driver = await h.client(gw, { controlToken: 'ctl' });
     const fast = await h.client(gw);
     const slow = await h.client(gw);
@@ -41,7 +48,9 @@ describe('slow consumer', () => {
       ],
     });
     if (!script.ok) throw new Error('run.script failed');
-    await fast.rec.untilEvent('flood', (f) => f.event.type === 'stream.end', { timeoutMs: 30_000 });
+    // The stream rolls over into several messages (each ends with stream.end): wait for the end of the last one.
+    const chunksAt = (c: typeof fast) => c.rec.frames('flood').filter((f) => f.event.type === 'stream.chunk').length;
+    await fast.rec.untilEvent('flood', (f) => f.event.type === 'stream.end' && chunksAt(fast) === 6_000, { timeoutMs: 30_000 });
     await driver.request('control', { type: 'run.release', sessionId: 'flood', gate: 'drained' });
     await fast.rec.untilEvent('flood', (f) => f.event.type === 'run.end', { timeoutMs: 30_000 });
     tcp.resume();

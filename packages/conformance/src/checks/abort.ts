@@ -2,7 +2,7 @@ import { isTerminalSessionStatus, type SessionsChanged } from '@agent-gateway/sc
 import { verifies, walk, type Check } from '../check.js';
 import { expect, expectOk } from '../harness/assert.js';
 import { joinOk } from '../harness/session.js';
-import { framesOfRun, joinedClient, randomTail, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { followSessionList, framesOfRun, joinedClient, randomTail, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 import { changesOf, expectActiveRow, expectCoherentRow, listRow } from './rows.js';
 
 const HELD: Check['requires'] = ['control:session.append', 'control:run.script', 'control:run.release'];
@@ -23,6 +23,7 @@ export const abortChecks: Check[] = [
     ],
     run: async (ctx) => {
       const listener = await ctx.client('listener');
+      await followSessionList(listener);
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
@@ -168,6 +169,7 @@ export const abortChecks: Check[] = [
     ],
     run: async (ctx) => {
       const listener = await ctx.client('listener');
+      await followSessionList(listener);
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });

@@ -57,6 +57,17 @@ export async function expectUsable(conn: Connection, why: string): Promise<void>
   if (!result || result.ok !== true) throw new CheckFailure(`connection ${conn.name} is no longer usable after ${why}`, ['sessions.list answers ok'], result);
 }
 
+/**
+ * Follow the session list: from now on the connection hears sessions.changed for every row it may
+ * see. Under 1.1 a connection asks for it (sessions.subscribe); a 1.0 connection hears it unasked.
+ */
+export async function followSessionList(conn: Connection): Promise<void> {
+  if (conn.hello?.protocolVersion === '1.0') return;
+  const result = await conn.request('sessions.subscribe', { enabled: true });
+  if (!result || result.ok !== true)
+    throw new CheckFailure(`connection ${conn.name} could not subscribe to the session list`, ['sessions.subscribe answers ok'], result);
+}
+
 /** Start a scripted run from the control connection (which is run-scoped for it). */
 export async function scriptRun(ctx: CheckContext, sessionId: string, steps: ScriptStep[], idempotencyKey?: string): Promise<string> {
   const data: ControlData = await ctx.control(

@@ -14,6 +14,7 @@ import { runChecks } from './runs.js';
 import { scaleChecks } from './scale.js';
 import { scopeChecks } from './scope.js';
 import { securityChecks } from './security.js';
+import { sessionListChecks } from './session-list.js';
 import { slowConsumerChecks } from './slow-consumer.js';
 import { snapshotChecks } from './snapshots.js';
 import { streamChecks } from './streams.js';
@@ -34,6 +35,7 @@ export const allChecks: readonly Check[] = [
   ...snapshotChecks,
   ...membershipChecks,
   ...runChecks,
+  ...sessionListChecks,
   ...scopeChecks,
   ...abortChecks,
   ...heartbeatChecks,

@@ -4,7 +4,7 @@ import type { CheckContext } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
 import type { Connection } from '../harness/connection.js';
 import { joinOk } from '../harness/session.js';
-import { scriptRun, seededSession, waitRunEnd } from './helpers.js';
+import { followSessionList, scriptRun, seededSession, waitRunEnd } from './helpers.js';
 import { changesOf, expectCoherentRow, listRow } from './rows.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
@@ -43,6 +43,7 @@ export const runChecks: Check[] = [
     requires: SCRIPT,
     run: async (ctx) => {
       const listener = await ctx.client('listener');
+      await followSessionList(listener);
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
@@ -84,6 +85,7 @@ export const runChecks: Check[] = [
       ctx.onCleanup({ type: 'cleanup.delay', ms: 0 });
       await ctx.control({ type: 'cleanup.delay', ms: 1_500 });
       const listener = await ctx.client('listener');
+      await followSessionList(listener);
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
@@ -117,6 +119,7 @@ export const runChecks: Check[] = [
     run: async (ctx) => {
       const seeded = await seededSession(ctx, 1);
       const watcher = await ctx.client('watcher');
+      await followSessionList(watcher);
       await joinOk(watcher, { sessionId: seeded.sessionId });
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });
@@ -208,6 +211,7 @@ export const runChecks: Check[] = [
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {
       const listener = await ctx.client('listener');
+      await followSessionList(listener);
       const seeded = await seededSession(ctx, 1);
       const ctl = await ctx.controller();
       await joinOk(ctl, { sessionId: seeded.sessionId });

@@ -5,7 +5,7 @@ import { messageEvent } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
 import { CheckFailure } from '../harness/errors.js';
 import { joinOk } from '../harness/session.js';
-import { expectLogUnchanged, expectUsable, seededSession } from './helpers.js';
+import { expectLogUnchanged, expectUsable, followSessionList, seededSession } from './helpers.js';
 
 async function expectRefusedHandshake(ctx: CheckContext, name: string, token: string | null, controlToken?: string): Promise<void> {
   const conn = ctx.connection(name, { token, ...(controlToken ? { controlToken } : {}) });
@@ -111,8 +111,10 @@ export const securityChecks: Check[] = [
       const rand = () => Math.random().toString(36).slice(2, 10);
       const existing = `${prefix}${rand()}`;
       const absent = `${prefix}${rand()}`;
-      const seeded = await ctx.append(existing, [messageEvent('secret 1'), messageEvent('secret 2')]);
       const conn = await ctx.client('outsider');
+      // Following the session list, the outsider would hear of every row it may see, and of no other.
+      await followSessionList(conn);
+      const seeded = await ctx.append(existing, [messageEvent('secret 1'), messageEvent('secret 2')]);
       const a = await conn.requestRaw('join', { sessionId: existing, since: 0, epoch: seeded.epoch });
       const b = await conn.requestRaw('join', { sessionId: absent, since: 0, epoch: seeded.epoch });
       const ea = expectError(a.payload, 'FORBIDDEN', 'join of a forbidden existing session');

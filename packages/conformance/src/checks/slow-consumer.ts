@@ -6,7 +6,7 @@ import { expect } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
 import { judgeSequence } from '../harness/sequence.js';
 import { joinOk, joinSession } from '../harness/session.js';
-import { knownEvents, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { followSessionList, knownEvents, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 
 /**
  * Append about `bytes` of large messages: the quickest way to fill a paused socket's buffers (the
@@ -75,6 +75,7 @@ export function expectSlowConsumerView(
 async function runSlowConsumer(ctx: CheckContext): Promise<void> {
   const seeded = await seededSession(ctx, 3);
   const ctl = await ctx.controller();
+  await followSessionList(ctl);
   await joinOk(ctl, { sessionId: seeded.sessionId });
   const slow = await ctx.client('slow');
   // Reading stops before the join: its replay, its ack and the whole live stream wait in the buffers.

@@ -80,6 +80,14 @@ export const CELL_EXPLANATIONS: readonly CellExplanation[] = [
     kind: 'n/a',
     reason: 'the states a control command meets are walked in its own row (control:*); this row covers the envelope and the guard',
   },
+  // Following the list: the principal's rows, not one session, run or log.
+  {
+    rows: ['request:sessions.subscribe', 'event:sessions.resync'],
+    states: ['session:*', 'run:*', 'log:*', 'conn:run-scoped', 'conn:mirror', 'conn:slow'],
+    kind: 'n/a',
+    reason:
+      'follows the rows the principal may see, whatever any one session, run or log is in; a slow subscriber gets its notices whole or is disconnected (R6.4)',
+  },
   // Rows that carry no run id.
   {
     rows: [

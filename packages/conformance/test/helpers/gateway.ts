@@ -29,6 +29,9 @@ export function startReference(mutant?: MutantName): Promise<Gateway> {
     auth: { authorizeSession: (_principal, sessionId) => !sessionId.startsWith(FORBIDDEN_PREFIX) },
     logger: false,
     retention: { maxEvents: 2_000, maxBytes: 2_000_000 },
+    // Smaller than the default bound (these logs are smaller), so the slow-consumer flood is short;
+    // still above the largest join answer of such a log.
+    delivery: { maxPendingBytes: 8 * 1024 * 1024 },
     diagnosticsIntervalMs: 200,
     // Only simulated pressure (control pressure.set / pulse) opens a back-off window here: on a
     // loaded machine real event-loop delay would open one at random, and the exact failing-check

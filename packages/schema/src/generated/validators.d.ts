@@ -41,6 +41,10 @@ export declare const SessionsListData: Validator<SchemaType<'SessionsListData'>>
 export declare const SessionsListResult: Validator<SchemaType<'SessionsListResult'>>;
 export declare const SessionRow: Validator<SchemaType<'SessionRow'>>;
 export declare const SessionsChanged: Validator<SchemaType<'SessionsChanged'>>;
+export declare const SessionsSubscribeParams: Validator<SchemaType<'SessionsSubscribeParams'>>;
+export declare const SessionsSubscribeData: Validator<SchemaType<'SessionsSubscribeData'>>;
+export declare const SessionsSubscribeResult: Validator<SchemaType<'SessionsSubscribeResult'>>;
+export declare const SessionsResync: Validator<SchemaType<'SessionsResync'>>;
 export declare const Diagnostics: Validator<SchemaType<'Diagnostics'>>;
 export declare const PressureState: Validator<SchemaType<'PressureState'>>;
 export declare const DiagnosticsGetParams: Validator<SchemaType<'DiagnosticsGetParams'>>;

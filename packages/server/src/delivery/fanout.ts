@@ -1,6 +1,7 @@
 import { isTerminalToolPhase, type EventFrame, type SkippedRange, type ToolEvent, type ToolFrame } from '@agent-gateway/schema';
 import type { LogEntry } from '../log/index.js';
 import type { FrameChannel, Outbox } from './outbox.js';
+import { estimateEventBytes, estimateFrameBytes } from './pending-bytes.js';
 
 /** One socket joined to one session. */
 export interface Member {
@@ -19,8 +20,8 @@ export interface MirrorContext {
   event: ToolEvent;
   seq: number;
   terminal: boolean;
-  /** Bytes waiting in the socket's transport buffers. */
-  bufferedAmount: () => number;
+  /** Output the socket still owes its peer, in bytes: queued in its outbox plus its transport buffers. */
+  pendingBytes: () => number;
   /** Frames still queued in the socket's outbox. */
   pendingFrames: number;
 }
@@ -75,13 +76,23 @@ export class Fanout {
     return this.sessions.get(sessionId)?.has(socketId) ?? false;
   }
 
-  /** Make a socket a member that has accounted for everything up to `lastSeq`. */
+  /**
+   * Make a socket a member that has accounted for everything up to `lastSeq`. A socket that is gone
+   * by now (it disconnected while its join was in flight, or was cut mid-replay) gets a member that
+   * is not registered, so nothing keeps the session busy on its behalf.
+   */
   addMember(sessionId: string, outbox: Outbox, lastSeq: number, gapReason?: SkippedRange['reason']): Member {
+    const member: Member = { sessionId, outbox, lastSeq, gapReason };
+    if (outbox.isClosed) return member;
     let members = this.sessions.get(sessionId);
     if (!members) this.sessions.set(sessionId, (members = new Map()));
-    const member: Member = { sessionId, outbox, lastSeq, gapReason };
     members.set(outbox.id, member);
     return member;
+  }
+
+  /** Sessions with at least one member. */
+  hasMembers(sessionId: string): boolean {
+    return (this.sessions.get(sessionId)?.size ?? 0) > 0;
   }
 
   removeMember(sessionId: string, socketId: string): boolean {
@@ -120,13 +131,15 @@ export class Fanout {
     for (const entry of entries) {
       const frame: EventFrame = { sessionId, epoch, seq: entry.seq, event: entry.event };
       const event = entry.event;
+      // Measured once for every member: the bound of each socket's pending output counts it.
+      const bytes = estimateFrameBytes(frame, estimateEventBytes(event));
       for (const member of members.values()) {
         // Already accounted for (a member that joined at a head past this entry): nothing to send or count.
         if (entry.seq <= member.lastSeq) continue;
         if (event.type === 'tool' && !this.options.isRunScoped(event.runId, member.outbox.id)) {
-          this.mirror(member, frame as ToolFrame, event);
+          this.mirror(member, frame as ToolFrame, event, bytes);
         } else {
-          this.send(member, 'session.event', frame);
+          this.send(member, 'session.event', frame, bytes);
         }
       }
     }
@@ -136,9 +149,10 @@ export class Fanout {
    * Send frames outside the live path (a join's replay) through the same seq tracking, so compacted
    * holes are announced exactly like suppressed mirrors.
    */
-  send(member: Member, channel: FrameChannel, frame: EventFrame | ToolFrame): void {
+  send(member: Member, channel: FrameChannel, frame: EventFrame | ToolFrame, bytes?: number): void {
     if (frame.seq <= member.lastSeq) return;
-    member.outbox.frame(channel, member.sessionId, this.withSkipped(member, frame));
+    const out = this.withSkipped(member, frame);
+    member.outbox.frame(channel, member.sessionId, out, out === frame && bytes !== undefined ? bytes : estimateFrameBytes(out));
     member.lastSeq = frame.seq;
     member.gapReason = undefined;
     this.counters.framesDelivered += 1;
@@ -150,7 +164,7 @@ export class Fanout {
     member.gapReason ??= reason;
   }
 
-  private mirror(member: Member, frame: ToolFrame, event: ToolEvent): void {
+  private mirror(member: Member, frame: ToolFrame, event: ToolEvent, bytes: number): void {
     const terminal = isTerminalToolPhase(event.phase);
     const decision = this.mirrorPolicy({
       sessionId: member.sessionId,
@@ -158,7 +172,7 @@ export class Fanout {
       event,
       seq: frame.seq,
       terminal,
-      bufferedAmount: () => member.outbox.bufferedAmount(),
+      pendingBytes: () => member.outbox.pendingBytes(),
       pendingFrames: member.outbox.pendingFrames,
     });
     if (decision === 'suppress') {
@@ -167,7 +181,7 @@ export class Fanout {
       return;
     }
     this.counters.mirrorsDelivered += 1;
-    this.send(member, 'session.tool', frame);
+    this.send(member, 'session.tool', frame, bytes);
   }
 
   private withSkipped<F extends EventFrame | ToolFrame>(member: Member, frame: F): F {

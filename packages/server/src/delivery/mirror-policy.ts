@@ -8,7 +8,7 @@ export interface MirrorRuleContext {
   runScoped: boolean;
   /** The gateway is inside a pressure back-off window. */
   backoffActive: boolean;
-  /** Bytes waiting in the recipient's outgoing buffer. */
+  /** Output the recipient still owes: bytes queued in its outbox plus its transport buffers. */
   bufferedBytes: number;
   /** Above this many buffered bytes the recipient is a slow consumer. */
   slowConsumerBytes: number;
@@ -51,8 +51,8 @@ export function pressureAwareMirrorPolicy(pressure: BackoffSource, slowConsumerB
       phase: ctx.event.phase,
       runScoped: false,
       backoffActive,
-      // Reading the socket buffers costs a walk over engine.io's queue: only when it can matter.
-      bufferedBytes: ctx.terminal || backoffActive ? 0 : ctx.bufferedAmount(),
+      // Only read when it can matter.
+      bufferedBytes: ctx.terminal || backoffActive ? 0 : ctx.pendingBytes(),
       slowConsumerBytes,
     });
     pressure.recordMirror(decision);

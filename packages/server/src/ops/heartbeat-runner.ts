@@ -85,6 +85,11 @@ export interface HeartbeatRunnerOptions {
    * (resolves false when another gateway has it). Default: every tick is this gateway's.
    */
   claimInterval?(sessionId: string, intervalMs: number): Promise<boolean>;
+  /**
+   * Does the session have a reason for its periodic heartbeat now? A tick without one is not an
+   * attempt at all (nothing logged); system events and manual triggers do not ask. Default: always.
+   */
+  hasReasonToBeat?(sessionId: string): boolean;
   now?: () => number;
 }
 
@@ -98,6 +103,8 @@ export interface HeartbeatRunner {
   /** The lane of this session became idle: a pending retry runs now instead of waiting out its delay. */
   notifyLaneIdle(sessionId: string): void;
   pendingSystemEvents(sessionId: string): number;
+  /** Sessions the runner keeps state (and a periodic timer) for. */
+  sessionCount(): number;
   counters(): HeartbeatCounters;
   stop(): void;
 }
@@ -132,7 +139,7 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
         const timer = setInterval(() => {
           // A pending retry already stands for this session's next heartbeat: an extra attempt
           // would only add a skip and cut the back-off short.
-          if (sessions.get(sessionId)?.retryTimer) return;
+          if (sessions.get(sessionId)?.retryTimer || !(options.hasReasonToBeat?.(sessionId) ?? true)) return;
           if (!options.claimInterval) return void attempt(sessionId, 'interval');
           // Gateways sharing the session: one of them runs this period's heartbeat.
           void options.claimInterval(sessionId, intervalMs).then(
@@ -243,6 +250,9 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     },
     pendingSystemEvents(sessionId) {
       return sessions.get(sessionId)?.queue.length ?? 0;
+    },
+    sessionCount() {
+      return sessions.size;
     },
     counters() {
       return { ...counters };

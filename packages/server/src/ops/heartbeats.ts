@@ -23,12 +23,15 @@ export interface GatewayHeartbeatsOptions {
   rule?: HeartbeatRule;
   /** Gateways sharing sessions: one of them runs each period's heartbeat of a session. */
   claimInterval?(sessionId: string, intervalMs: number): Promise<boolean>;
+  /** The session has someone to beat for (a joined socket); without one its periodic heartbeat rests. */
+  hasReasonToBeat?(sessionId: string): boolean;
 }
 
 /**
  * The heartbeat runner wired into the gateway: heartbeat turns are runs of the session's lane
  * (started through the run lifecycle), every outcome is a `heartbeat` event of the session log, and
- * queued system events are delivered as `system.event` inside the turn that runs.
+ * queued system events are delivered as `system.event` inside the turn that runs. Only loaded
+ * sessions beat, and periodically only while they have a reason to.
  */
 export function createGatewayHeartbeats(deps: GatewayHeartbeatsOptions): HeartbeatRunner {
   const { sessions, lifecycle, logger, options } = deps;
@@ -70,6 +73,7 @@ export function createGatewayHeartbeats(deps: GatewayHeartbeatsOptions): Heartbe
     ...(options?.maxInFlight !== undefined ? { maxInFlight: options.maxInFlight } : {}),
     ...(deps.rule ? { rule: deps.rule } : {}),
     ...(deps.claimInterval ? { claimInterval: deps.claimInterval } : {}),
+    ...(deps.hasReasonToBeat ? { hasReasonToBeat: deps.hasReasonToBeat } : {}),
     onOutcome: appendOutcome,
     onSystemEvent: async (sessionId, runId, queued) => {
       const session = sessions.get(sessionId);
@@ -80,6 +84,8 @@ export function createGatewayHeartbeats(deps: GatewayHeartbeatsOptions): Heartbe
   });
   sessions.events.on('created', (sessionId) => heartbeats.addSession(sessionId));
   sessions.events.on('laneIdle', (sessionId) => heartbeats.notifyLaneIdle(sessionId));
+  // An unloaded session beats no more: its timers go with it.
+  sessions.events.on('unloaded', (sessionId) => heartbeats.removeSession(sessionId));
   for (const session of sessions.all()) heartbeats.addSession(session.id);
   return heartbeats;
 }

@@ -19,3 +19,4 @@ export {
 export { createGatewayHeartbeats, type HeartbeatOptions } from './heartbeats.js';
 export { DiagnosticsHub, type DiagnosticsSources } from './diagnostics.js';
 export { createMetrics, type GatewayMetrics, type MetricsSource } from './metrics.js';
+export { waitUntilDrained, shuttingDownError, DEFAULT_DRAIN_MS, type DrainState } from './shutdown.js';

@@ -3,8 +3,17 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { HeartbeatSkipReason } from '@agent-gateway/schema';
 import type { DiagnosticsSources } from './diagnostics.js';
 
-/** Live values the gauges read at scrape time: the same sources as diagnostics. */
-export type MetricsSource = DiagnosticsSources;
+/** Live values the gauges read at scrape time: the sources of diagnostics, and the bounds at work. */
+export interface MetricsSource extends DiagnosticsSources {
+  /** Connections cut because their pending output passed its bound (monotonic). */
+  slowConsumersCut(): number;
+  /** Sessions unloaded after their idle time (monotonic). */
+  sessionsUnloaded(): number;
+  /** sessions.changed sent, to subscribers and followers (monotonic). */
+  sessionChangesSent(): number;
+  /** sessions.resync sent for coalesced creations (monotonic). */
+  sessionResyncsSent(): number;
+}
 
 export interface GatewayMetrics {
   /** A registry of its own, so two gateways in one process never share series. */
@@ -33,7 +42,7 @@ export function createMetrics(source: MetricsSource): GatewayMetrics {
   gauge('agent_gateway_event_loop_delay_ms', 'Event-loop delay, p99 over the last sampling window.', () => source.pressure().eventLoopDelayMs);
   gauge('agent_gateway_backoff_active', '1 while the tool-mirror back-off window is open.', () => (source.pressure().backoffActive ? 1 : 0));
   gauge('agent_gateway_connected_clients', 'Connected Socket.IO clients.', () => source.connections());
-  gauge('agent_gateway_sessions', 'Sessions known to the gateway.', () => source.sessions());
+  gauge('agent_gateway_sessions', 'Sessions loaded in the gateway.', () => source.sessions());
 
   // Counters mirrored from monotonic sources are exposed through collect(): prom-client counters
   // only go up, so adding the difference since the last scrape keeps them exact.
@@ -59,6 +68,14 @@ export function createMetrics(source: MetricsSource): GatewayMetrics {
 
   mirrorCounter('agent_gateway_resyncs_total', 'Joins answered with a snapshot (resyncRequired).', () => source.resyncs());
   mirrorCounter('agent_gateway_replays_total', 'Joins answered with a gapless replay.', () => source.replays());
+  mirrorCounter('agent_gateway_slow_consumers_cut_total', 'Connections closed with SLOW_CONSUMER: pending output passed its bound.', () =>
+    source.slowConsumersCut(),
+  );
+  mirrorCounter('agent_gateway_sessions_unloaded_total', 'Idle sessions unloaded from memory.', () => source.sessionsUnloaded());
+  mirrorCounter('agent_gateway_session_changes_sent_total', 'sessions.changed sent to list subscribers and session followers.', () =>
+    source.sessionChangesSent(),
+  );
+  mirrorCounter('agent_gateway_session_resyncs_sent_total', 'sessions.resync sent instead of a storm of creation notices.', () => source.sessionResyncsSent());
   const heartbeatCounter = new Counter({
     name: 'agent_gateway_heartbeats_total',
     help: 'Heartbeat outcomes by status and skip reason.',

@@ -1,3 +1,5 @@
+import { comparePositions, positionOf, type ListPosition } from '../sessions/list-cursor.js';
+import type { RowPage } from '../sessions/registry.js';
 import type { SessionRow, SessionsChanged } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { RowStore, Session } from '../sessions/index.js';
@@ -59,11 +61,12 @@ export class RedisRows implements RowStore {
     for (const session of [...this.unsaved.values()]) this.save(session);
   }
 
-  async list(limit: number, visible: (sessionId: string) => Promise<boolean>): Promise<SessionRow[]> {
+  async list(limit: number, after: ListPosition | undefined, visible: (sessionId: string) => Promise<boolean>): Promise<RowPage> {
     const index = gatewayKeys(this.prefix).sessions;
     const rows: SessionRow[] = [];
     const page = 200;
-    for (let start = 0; rows.length < limit; start += page) {
+    // One row more than the page tells whether another page follows.
+    for (let start = 0; rows.length <= limit; start += page) {
       const ids = await this.connection.guard(() => this.connection.command.zrevrange(index, start, start + page - 1));
       if (ids.length === 0) break;
       const pipeline = this.connection.command.pipeline();
@@ -72,13 +75,18 @@ export class RedisRows implements RowStore {
         pipeline.get(keys.row).get(keys.rowRevision);
       }
       const replies = (await this.connection.guard(() => pipeline.exec())) ?? [];
-      for (let i = 0; i < ids.length && rows.length < limit; i++) {
+      for (let i = 0; i < ids.length && rows.length <= limit; i++) {
         const value = replies[2 * i]?.[1] as string | null | undefined;
-        if (value && (await visible(ids[i]!))) rows.push(decode(value, (replies[2 * i + 1]?.[1] as string | null) ?? null).row);
+        if (!value || !(await visible(ids[i]!))) continue;
+        const row = decode(value, (replies[2 * i + 1]?.[1] as string | null) ?? null).row;
+        if (!after || comparePositions(positionOf(row), after) > 0) rows.push(row);
       }
       if (ids.length < page) break;
     }
-    return rows.sort((a, b) => b.updatedAt - a.updatedAt || b.revision - a.revision || a.sessionId.localeCompare(b.sessionId));
+    rows.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+    const pageRows = rows.slice(0, limit);
+    const last = pageRows[pageRows.length - 1];
+    return { rows: pageRows, next: rows.length > limit && last ? positionOf(last) : undefined };
   }
 
   /** Broadcast a row change to every gateway, with the row and revision as Redis holds them now. */

@@ -26,6 +26,11 @@ export class IdempotencyGuard {
     this.byKey.set(keyOf(sessionId, key), { runId, expiresAt: createdAt + this.windowMs });
   }
 
+  /** Forget one key, if it still names that run. */
+  forget(sessionId: string, key: string, runId: string): void {
+    if (this.byKey.get(keyOf(sessionId, key))?.runId === runId) this.byKey.delete(keyOf(sessionId, key));
+  }
+
   /** Forget keys whose window has passed. */
   prune(): void {
     const now = this.now();

@@ -237,6 +237,19 @@ export class RunRegistry {
     }
   }
 
+  /**
+   * The session was unloaded: forget its finished runs and their idempotency keys (a later
+   * chat.send with the same key starts a run in the session as it is now). Runs still active are
+   * kept; an idle session has none.
+   */
+  forgetSession(sessionId: string): void {
+    for (const [runId, run] of this.runs) {
+      if (run.sessionId !== sessionId || !isTerminalRunStatus(run.status) || !run.cleanedUp) continue;
+      this.runs.delete(runId);
+      if (run.idempotencyKey !== undefined) this.guard.forget(sessionId, run.idempotencyKey, runId);
+    }
+  }
+
   close(): void {
     for (const timer of this.cleanupTimers) clearTimeout(timer);
     this.cleanupTimers.clear();

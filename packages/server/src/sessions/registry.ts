@@ -3,6 +3,8 @@ import { isTerminalSessionStatus, type SessionEvent, type SessionRow, type Sessi
 import type { Logger } from 'pino';
 import type { LogEntry, LogHead, SessionLogStore } from '../log/index.js';
 import type { LaneGate } from '../runs/lane.js';
+import { LimitExceededError, limitExceeded, type SessionLimits } from './limits.js';
+import { comparePositions, positionOf, type ListPosition } from './list-cursor.js';
 import { Session } from './session.js';
 
 export type RowChangeReason = SessionsChanged['reason'];
@@ -15,6 +17,8 @@ export interface SessionRegistryEvents {
   created: [sessionId: string];
   /** A session's lane has nothing running or queued any more. */
   laneIdle: [sessionId: string];
+  /** The gateway no longer holds the session (idle unload); its row was announced with reason unloaded. */
+  unloaded: [sessionId: string];
 }
 
 /**
@@ -35,8 +39,8 @@ export interface RowStore {
   load(sessionId: string): Promise<{ row: SessionRow; createdAt: number } | undefined>;
   /** A row changed here (broadcast or not): store it. Called synchronously, in change order. */
   save(session: Session): void;
-  /** Rows for sessions.list, most recently updated first. */
-  list(limit: number, visible: (sessionId: string) => Promise<boolean>): Promise<SessionRow[]>;
+  /** One page of rows for sessions.list, most recently updated first, after `after` (see SessionRegistry.page). */
+  list(limit: number, after: ListPosition | undefined, visible: (sessionId: string) => Promise<boolean>): Promise<RowPage>;
 }
 
 export interface SessionRegistryOptions {
@@ -56,7 +60,14 @@ export interface SessionRegistryOptions {
   rowChanged(change: SessionsChanged): void;
   /** Bound of each session's conversation view (JSON bytes). */
   maxConversationBytes?: number;
+  limits?: SessionLimits;
   now?: () => number;
+}
+
+/** One page of rows and where the next one starts. */
+export interface RowPage {
+  rows: SessionRow[];
+  next: ListPosition | undefined;
 }
 
 /**
@@ -67,6 +78,8 @@ export class SessionRegistry {
   readonly events = new EventEmitter<SessionRegistryEvents>();
   private readonly sessions = new Map<string, Session>();
   private readonly creating = new Map<string, Promise<Session>>();
+  /** Sessions created by each principal's requests that the gateway holds or is creating. */
+  private readonly createdBy = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: SessionRegistryOptions) {
@@ -85,12 +98,22 @@ export class SessionRegistry {
     return this.sessions.values();
   }
 
-  /** Concurrent callers for a new id share one creation, so a session never gets two epochs. */
-  async getOrCreate(sessionId: string): Promise<Session> {
+  /**
+   * The session, created (loaded from the store) when the gateway does not hold it. Concurrent
+   * callers for a new id share one creation, so a session never gets two epochs. A creation on
+   * behalf of `creator` (a principal id) counts against its limit; past a limit this throws
+   * LimitExceededError and creates nothing. Fetching a session counts as activity.
+   */
+  async getOrCreate(sessionId: string, creator?: string): Promise<Session> {
     const existing = this.sessions.get(sessionId);
-    if (existing) return existing;
+    if (existing) {
+      existing.lastActiveAt = this.now();
+      return existing;
+    }
     let pending = this.creating.get(sessionId);
     if (!pending) {
+      this.checkLimits(creator);
+      if (creator !== undefined) this.createdBy.set(creator, (this.createdBy.get(creator) ?? 0) + 1);
       pending = (async () => {
         const log = await this.options.store.open(sessionId);
         const head = await log.head();
@@ -104,9 +127,10 @@ export class SessionRegistry {
             failed: (turn, error) => this.options.logger.error({ err: error, sessionId, turnId: turn.id }, 'lane turn failed'),
           },
           stored?.createdAt ?? this.now(),
-          { maxConversationBytes: this.options.maxConversationBytes, laneGate: this.options.laneGate?.(sessionId) },
+          { maxConversationBytes: this.options.maxConversationBytes, laneGate: this.options.laneGate?.(sessionId), createdBy: creator },
         );
         if (stored) session.row = stored.row;
+        session.lastActiveAt = this.now();
         await this.options.feed?.follow(session);
         this.sessions.set(sessionId, session);
         this.creating.delete(sessionId);
@@ -118,10 +142,64 @@ export class SessionRegistry {
         this.events.emit('created', sessionId);
         return session;
       })();
-      pending.catch(() => this.creating.delete(sessionId));
+      pending.catch(() => {
+        this.creating.delete(sessionId);
+        this.uncount(creator);
+      });
       this.creating.set(sessionId, pending);
     }
-    return pending;
+    const session = await pending;
+    session.lastActiveAt = this.now();
+    return session;
+  }
+
+  /** Sessions the gateway holds or is creating for this principal. */
+  createdCount(principalId: string): number {
+    return this.createdBy.get(principalId) ?? 0;
+  }
+
+  private checkLimits(creator: string | undefined): void {
+    const limits = this.options.limits;
+    if (!limits) return;
+    if (this.sessions.size + this.creating.size >= limits.maxSessions) {
+      throw new LimitExceededError(
+        limitExceeded('sessions', limits.maxSessions, `The gateway holds ${limits.maxSessions} sessions, its limit; try again once idle ones are unloaded.`),
+      );
+    }
+    if (creator !== undefined && this.createdCount(creator) >= limits.maxSessionsPerPrincipal) {
+      throw new LimitExceededError(
+        limitExceeded(
+          'sessionsPerPrincipal',
+          limits.maxSessionsPerPrincipal,
+          `This principal already has ${limits.maxSessionsPerPrincipal} sessions, its limit; use one of them or wait until idle ones are unloaded.`,
+        ),
+      );
+    }
+  }
+
+  private uncount(creator: string | undefined): void {
+    if (creator === undefined) return;
+    const left = (this.createdBy.get(creator) ?? 1) - 1;
+    if (left > 0) this.createdBy.set(creator, left);
+    else this.createdBy.delete(creator);
+  }
+
+  /**
+   * Stop holding a session (idle unload): it leaves the registry at once, its row is announced with
+   * reason `unloaded`, and the store releases its log (a durable store keeps it; the in-memory store
+   * drops it, so a later join starts a new epoch). The caller has checked it is idle; work queued on
+   * it now would find it unloaded.
+   */
+  unload(session: Session): void {
+    if (session.unloaded || this.sessions.get(session.id) !== session) return;
+    session.unloaded = true;
+    this.sessions.delete(session.id);
+    this.uncount(session.createdBy);
+    this.options.rowChanged({ sessionId: session.id, reason: 'unloaded', row: { ...session.row } });
+    this.events.emit('unloaded', session.id);
+    this.options.store
+      .release(session.id)
+      .catch((error: unknown) => this.options.logger.error({ err: error, sessionId: session.id }, 'releasing a session log failed'));
   }
 
   /** Append events in the session's serial order, update the view and fan them out. */
@@ -131,6 +209,8 @@ export class SessionRegistry {
 
   /** Append from code already running inside the session's serial queue. */
   async appendNow(session: Session, events: readonly SessionEvent[]): Promise<LogEntry[]> {
+    // Heartbeat outcomes alone do not keep a session in use.
+    if (events.some((e) => e.type !== 'heartbeat')) session.lastActiveAt = this.now();
     const entries = await session.log.append(events);
     if (this.options.feed) {
       await this.options.feed.appended(session, entries);
@@ -187,18 +267,34 @@ export class SessionRegistry {
   }
 
   /** Rows for sessions.list: every session of the gateway (of all gateways sharing the rows), most recent first. */
-  async list(limit: number, visible: (sessionId: string) => Promise<boolean>): Promise<SessionRow[]> {
-    if (this.options.rows) return this.options.rows.list(limit, visible);
+  /** One page of sessions.list: from the shared rows when gateways share sessions, otherwise from the sessions held here. */
+  async list(limit: number, after: ListPosition | undefined, visible: (sessionId: string) => Promise<boolean>): Promise<RowPage> {
+    if (this.options.rows) return this.options.rows.list(limit, after, visible);
     const allowed = new Set<string>();
-    for (const session of this.sessions.values()) if (await visible(session.id)) allowed.add(session.id);
-    return this.rows(limit, (id) => allowed.has(id));
+    for (const session of [...this.sessions.values()]) if (await visible(session.id)) allowed.add(session.id);
+    return this.page(limit, after, (id) => allowed.has(id));
   }
 
   /** Rows, most recently updated first. */
   rows(limit: number, filter?: (sessionId: string) => boolean): SessionRow[] {
+    return this.page(limit, undefined, filter).rows;
+  }
+
+  /**
+   * One page of rows, most recently updated first, starting after `after` (the position of the last
+   * row of the previous page). A row updated while a client pages moves to the front: the pages may
+   * miss it, which is why a client that follows the list subscribes before it lists.
+   */
+  page(limit: number, after: ListPosition | undefined, filter?: (sessionId: string) => boolean): RowPage {
     const rows: SessionRow[] = [];
-    for (const session of this.sessions.values()) if (!filter || filter(session.id)) rows.push({ ...session.row });
-    rows.sort((a, b) => b.updatedAt - a.updatedAt || b.revision - a.revision || a.sessionId.localeCompare(b.sessionId));
-    return rows.slice(0, limit);
+    for (const session of this.sessions.values()) {
+      if (filter && !filter(session.id)) continue;
+      if (after && comparePositions(positionOf(session.row), after) <= 0) continue;
+      rows.push({ ...session.row });
+    }
+    rows.sort((a, b) => comparePositions(positionOf(a), positionOf(b)));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page, next: rows.length > limit && last ? positionOf(last) : undefined };
   }
 }

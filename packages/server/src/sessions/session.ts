@@ -12,6 +12,12 @@ export class Session {
   readonly lane: Lane;
   row: SessionRow;
   readonly createdAt: number;
+  /** The principal whose request created the session, counted against its limit; none for control commands. */
+  readonly createdBy: string | undefined;
+  /** Last time a client or a run used the session (heartbeats do not count): idle time runs from here. */
+  lastActiveAt: number;
+  /** Set once the gateway unloaded the session; whoever still holds it must look it up again. */
+  unloaded = false;
 
   constructor(
     readonly id: string,
@@ -19,11 +25,13 @@ export class Session {
     public epoch: string,
     laneEvents: LaneEvents,
     now: number,
-    options: { maxConversationBytes?: number; laneGate?: LaneGate } = {},
+    options: { maxConversationBytes?: number; laneGate?: LaneGate; createdBy?: string } = {},
   ) {
+    this.createdBy = options.createdBy;
     this.view = new SessionView(options.maxConversationBytes);
     this.lane = new Lane(id, laneEvents, options.laneGate);
     this.createdAt = now;
+    this.lastActiveAt = now;
     this.row = { sessionId: id, status: 'idle', hasActiveRun: false, activeRunId: null, lastRunId: null, updatedAt: now, revision: 0 };
   }
 }

@@ -9,6 +9,9 @@ import {
   type WireError,
 } from '@agent-gateway/schema';
 import type { ExtendedError } from 'socket.io';
+import { limitExceeded } from '../sessions/limits.js';
+import type { ConnectionCounter } from './connection-limits.js';
+import type { HandshakeThrottle } from './handshake-throttle.js';
 import type { GatewaySocket, SocketData } from './socket-types.js';
 
 /** Who is on the other end of a connection, as the token verifier established it. */
@@ -28,6 +31,12 @@ export interface HandshakeConfig {
   auth: AuthOptions;
   token: string | undefined;
   controlToken: string | undefined;
+  /** Slows failed handshakes per address and closes connections that keep failing. */
+  throttle?: HandshakeThrottle;
+  /** Bounds connections per principal. */
+  connections?: ConnectionCounter;
+  /** An error to refuse every handshake with (a gateway shutting down). */
+  refuse?(): WireError | undefined;
 }
 
 /** Constant-time comparison so a token cannot be guessed byte by byte from timings. */
@@ -66,13 +75,51 @@ export function forbiddenError(): WireError {
 }
 
 /**
- * The Socket.IO middleware run at every handshake: validates the auth object, negotiates the
- * protocol version, verifies the token and decides whether the control surface is open.
+ * Close the connection once the refusal is on its way: Socket.IO sends a middleware's error on the
+ * next tick, and drops it if the connection is closing by then.
+ */
+function closeAfterRefusal(socket: GatewaySocket): void {
+  setImmediate(() => socket.conn.close());
+}
+
+/** Failed handshakes per engine.io connection: one connection can try the namespace again and again. */
+const failuresByConnection = new WeakMap<object, number>();
+
+/**
+ * The Socket.IO middleware run at every handshake: refuses addresses that are guessing tokens,
+ * validates the auth object, negotiates the protocol version, verifies the token, bounds the
+ * principal's connections and decides whether the control surface is open.
  */
 export function createHandshakeMiddleware(config: HandshakeConfig) {
   const verifyToken = config.auth.verifyToken ?? sharedTokenVerifier(config.token);
+  const { throttle } = config;
+  /** Refuse after the throttle's delay; a connection that keeps failing is closed after its refusal. */
+  const refuseFailed = async (socket: GatewaySocket, next: (err?: ExtendedError) => void, error: WireError): Promise<void> => {
+    if (!throttle) return next(handshakeError(error));
+    await throttle.failed(socket.handshake.address);
+    next(handshakeError(error));
+    const failures = (failuresByConnection.get(socket.conn) ?? 0) + 1;
+    failuresByConnection.set(socket.conn, failures);
+    if (failures >= throttle.settings.maxFailuresPerConnection) closeAfterRefusal(socket);
+  };
   return async (socket: GatewaySocket, next: (err?: ExtendedError) => void): Promise<void> => {
     try {
+      const refusal = config.refuse?.();
+      if (refusal) return next(handshakeError(refusal));
+      if (throttle) {
+        const admission = throttle.admit(socket.handshake.address);
+        if (!admission.admitted) {
+          next(
+            handshakeError(
+              limitExceeded('failedHandshakes', throttle.settings.maxPendingPerAddress, 'Too many failed handshakes from this address; try again later.', {
+                retryAfterMs: admission.retryAfterMs,
+              }),
+            ),
+          );
+          closeAfterRefusal(socket);
+          return;
+        }
+      }
       const raw: unknown = socket.handshake.auth ?? {};
       const checked = validate('HandshakeAuth', raw);
       if (!checked.ok) return next(handshakeError(invalidMessageError('handshake', checked.issues)));
@@ -81,8 +128,12 @@ export function createHandshakeMiddleware(config: HandshakeConfig) {
       const protocolVersion = negotiateProtocolVersion(requested);
       if (protocolVersion === undefined) return next(handshakeError(unsupportedVersionError(requested)));
       const principal = await verifyToken(auth.token);
-      if (!principal) {
-        return next(handshakeError({ code: ErrorCodes.Unauthorized, message: 'Missing or invalid token.', retryable: false }));
+      if (!principal) return await refuseFailed(socket, next, { code: ErrorCodes.Unauthorized, message: 'Missing or invalid token.', retryable: false });
+      if (config.connections && !config.connections.take(principal.id, socket)) {
+        const max = config.connections.maxPerPrincipal;
+        return next(
+          handshakeError(limitExceeded('connectionsPerPrincipal', max, `This principal already holds ${max} connections, its limit; close one first.`)),
+        );
       }
       const data: SocketData = {
         principal,
@@ -104,4 +155,24 @@ export async function isAuthorized(auth: AuthOptions, principal: Principal, sess
   } catch {
     return false;
   }
+}
+
+/** Which rows of the session list a principal may see, for its list subscription. */
+export function listVisibility(auth: AuthOptions, principal: Principal): (sessionId: string) => boolean | Promise<boolean> {
+  const { authorizeSession } = auth;
+  if (!authorizeSession) return () => true;
+  return (sessionId) => {
+    // A refusal or a failing authoriser hides the row, as in sessions.list.
+    try {
+      const answer = authorizeSession(principal, sessionId);
+      return typeof answer === 'boolean'
+        ? answer
+        : Promise.resolve(answer).then(
+            (ok) => ok === true,
+            () => false,
+          );
+    } catch {
+      return false;
+    }
+  };
 }

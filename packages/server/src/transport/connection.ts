@@ -1,7 +1,9 @@
 import { MAX_FRAMES_PER_BATCH, SUPPORTED_VERSIONS, type Hello } from '@agent-gateway/schema';
 import type { ConnectionContext, GatewayCore } from '../core.js';
-import { Outbox, type BatchWriter } from '../delivery/index.js';
+import { shuttingDownError } from '../ops/shutdown.js';
+import { cutSlowConsumer, Outbox, type BatchWriter } from '../delivery/index.js';
 import { requestHandlers } from './handlers.js';
+import { listVisibility } from './auth.js';
 import { attachIngress, type RequestValidator } from './ingress.js';
 import type { GatewaySocket } from './socket-types.js';
 
@@ -17,14 +19,33 @@ export interface ConnectionOptions {
  * to the handler table), `hello`, and on disconnect the removal of everything that referred to it.
  */
 export function acceptConnection(core: GatewayCore, socket: GatewaySocket, options: ConnectionOptions): void {
-  const { logger, fanout, runs, diagnostics, control, retention, maxPayloadBytes } = core;
-  const outbox = new Outbox(socket, MAX_FRAMES_PER_BATCH, options.writeBatch);
+  const { logger, fanout, runs, diagnostics, control, retention, maxPayloadBytes, delivery, listFeed } = core;
+  const outbox: Outbox = new Outbox(
+    socket,
+    { maxFramesPerBatch: MAX_FRAMES_PER_BATCH, maxPendingBytes: delivery.maxPendingBytes, lowWaterBytes: delivery.lowWaterBytes },
+    options.writeBatch,
+    (pendingBytes) =>
+      cutSlowConsumer({
+        socket,
+        outbox,
+        pendingBytes,
+        maxPendingBytes: delivery.maxPendingBytes,
+        graceMs: delivery.slowConsumerGraceMs,
+        logger,
+        counted: () => (core.counters.slowConsumersCut += 1),
+      }),
+  );
   core.outboxes.set(socket.id, outbox);
   const { principal, controlEnabled } = socket.data;
+  // 1.0 has no sessions.subscribe: a connection that speaks it follows the list it may see from the
+  // start, as 1.0 defines sessions.changed.
+  if (outbox.servesOlderMinor) listFeed.subscribe(outbox, true, undefined, listVisibility(core.auth, principal));
   logger.debug({ socketId: socket.id, principal: principal.id }, 'connected');
   attachIngress(socket, outbox, requestHandlers, (scope): ConnectionContext => ({ core, socket, outbox, principal, controlEnabled, scope }), {
     maxPayloadBytes,
     logger,
+    inFlight: core.inFlight,
+    refuseAll: () => (core.shutdown.draining ? shuttingDownError() : undefined),
     ...(options.validate ? { validate: options.validate } : {}),
   });
   socket.on('disconnect', (reason) => {
@@ -34,6 +55,7 @@ export function acceptConnection(core: GatewayCore, socket: GatewaySocket, optio
     outbox.close();
     core.outboxes.delete(socket.id);
     fanout.removeSocket(socket.id);
+    listFeed.dropSocket(socket.id);
     runs.forgetSocket(socket.id);
     diagnostics.unsubscribeSocket(socket.id);
     logger.debug({ socketId: socket.id, reason }, 'disconnected');
@@ -50,6 +72,10 @@ export function acceptConnection(core: GatewayCore, socket: GatewaySocket, optio
       maxBytes: retention.maxBytes,
       maxQueuedRuns: core.limits.maxQueuedRuns,
       maxSnapshotBytes: core.limits.maxSnapshotBytes,
+      maxPendingBytes: delivery.maxPendingBytes,
+      maxSessionsPerPrincipal: core.limits.maxSessionsPerPrincipal,
+      maxConnectionsPerPrincipal: core.limits.maxConnectionsPerPrincipal,
+      sessionIdleMs: core.limits.sessionIdleMs,
     },
     control: { enabled: controlEnabled, commands: control.commands() },
   });

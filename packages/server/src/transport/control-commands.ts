@@ -52,6 +52,7 @@ export function registerControlCommands(surface: ControlSurface, core: GatewayCo
 
   surface.register('run.script', async (command, context) => {
     const session = await sessions.getOrCreate(command.sessionId);
+    core.listFeed.follow(session.id, context.outbox);
     const started = await lifecycle.start({
       session,
       trigger: 'chat',

@@ -1,5 +1,6 @@
 import { ControlCommandNames, ErrorCodes, type ControlCommand, type ControlCommandName, type ControlData, type ResultOf } from '@agent-gateway/schema';
 import type { ConnectionContext } from '../core.js';
+import { LimitExceededError } from '../sessions/limits.js';
 
 export type ControlCommandOf<T extends ControlCommandName> = Extract<ControlCommand, { type: T }>;
 export type ControlHandler<T extends ControlCommandName> = (command: ControlCommandOf<T>, context: ConnectionContext) => Promise<ResultOf<ControlData>>;
@@ -36,6 +37,12 @@ export class ControlSurface {
         },
       };
     }
-    return handler(command as ControlCommandOf<ControlCommandName>, context);
+    try {
+      return await handler(command as ControlCommandOf<ControlCommandName>, context);
+    } catch (error) {
+      // A command that would create a session past the gateway's limit creates nothing.
+      if (error instanceof LimitExceededError) return { ok: false, error: error.wireError };
+      throw error;
+    }
   }
 }

@@ -135,9 +135,13 @@ async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fil
 /** What /healthz reports beyond "the process answers": a dependency that is down, and why. */
 export type HealthCheck = () => { ok: boolean; reason?: string };
 
-/** `{"status":"ok"}` with 200, or `{"status":"degraded","reasons":[...]}` with 503 while a check fails. */
-export function healthzHandler(check?: HealthCheck): RouteHandler {
+/**
+ * `{"status":"ok"}` with 200; 503 `{"status":"draining"}` while the gateway shuts down, so balancers
+ * stop sending clients; 503 `{"status":"degraded","reasons":[...]}` while a check fails.
+ */
+export function healthzHandler(isDraining: () => boolean = () => false, check?: HealthCheck): RouteHandler {
   return (_req, res) => {
+    if (isDraining()) return send(res, 503, JSON.stringify({ status: 'draining' }), 'application/json; charset=utf-8');
     const health = check?.() ?? { ok: true };
     if (health.ok) return send(res, 200, JSON.stringify({ status: 'ok' }), 'application/json; charset=utf-8');
     send(res, 503, JSON.stringify({ status: 'degraded', reasons: [health.reason ?? 'unknown'] }), 'application/json; charset=utf-8');

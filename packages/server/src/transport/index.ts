@@ -19,3 +19,16 @@ export { ControlSurface, type ControlHandler, type ControlCommandOf } from './co
 export { registerControlCommands } from './control-commands.js';
 export { HttpRouter, healthzHandler, contentTypeOf, type RouteHandler, type HealthCheck } from './http.js';
 export type { GatewayServer, GatewaySocket, SocketData } from './socket-types.js';
+export {
+  parseTokenFile,
+  loadTokenFile,
+  principalRulesAuth,
+  reservedPrefixAuth,
+  matchesPattern,
+  sha256Hex,
+  type PrincipalRule,
+  type PrincipalRulesOptions,
+} from './principal-rules.js';
+export { isOriginAllowed, resolveOriginPolicy, normalizeOrigin, type OriginPolicy } from './origins.js';
+export { HandshakeThrottle, type HandshakeThrottleOptions, type ResolvedHandshakeThrottle, type Admission } from './handshake-throttle.js';
+export { ConnectionCounter, DEFAULT_MAX_CONNECTIONS_PER_PRINCIPAL } from './connection-limits.js';

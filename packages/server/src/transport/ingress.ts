@@ -27,6 +27,10 @@ export interface IngressOptions {
   validate?: RequestValidator;
   /** Counts every rejected inbound message (diagnostics, tests). */
   onRejected?(event: string, error: WireError): void;
+  /** Requests being handled, gateway-wide: a draining gateway waits for them. */
+  inFlight?: { count: number };
+  /** An error to answer every valid request with instead of handling it (a gateway shutting down). */
+  refuseAll?(): WireError | undefined;
 }
 
 type Ack = (result: unknown) => void;
@@ -170,8 +174,11 @@ export function attachIngress<Context>(
       answer(event, ack, fail(checked.error));
       return;
     }
+    const refusal = options.refuseAll?.();
+    if (refusal) return answer(event, ack, fail(refusal));
     let slot: AnswerSlot | undefined;
     const scope: RequestScope = { reserveAnswer: () => void (slot ??= outbox.reserve()) };
+    if (options.inFlight) options.inFlight.count += 1;
     try {
       const handler = handlers[event] as (params: RequestParams<E>, context: Context) => Promise<{ ok: boolean; error?: WireError }>;
       const result = await handler(checked.params, contextFor(scope));
@@ -186,6 +193,8 @@ export function attachIngress<Context>(
       }
       options.logger.error({ err: error, event, socketId: socket.id }, 'request handler failed');
       answer(event, ack, fail({ code: ErrorCodes.Internal, message: 'The gateway failed to handle this request.', retryable: true }), slot);
+    } finally {
+      if (options.inFlight) options.inFlight.count -= 1;
     }
   }
 }

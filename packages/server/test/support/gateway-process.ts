@@ -10,26 +10,28 @@ export interface GatewayProcess {
   url: string;
   /** Busy-loop the gateway's event loop for `ms`; resolves once the gateway is responsive again. */
   block(ms: number): Promise<void>;
+  /** The gateway process's resident set and V8 heap in use, in bytes. */
+  memory(): Promise<{ rss: number; heapUsed: number }>;
   close(): Promise<void>;
 }
 
 export async function startGatewayProcess(options: GatewayOptions, mutant?: MutantName, timeoutMs = 20_000): Promise<GatewayProcess> {
   const child: ChildProcess = fork(childScript, [JSON.stringify(options), ...(mutant ? [mutant] : [])], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const replies = new Map<number, () => void>();
+  const replies = new Map<number, (message: { rss?: number; heapUsed?: number }) => void>();
   let nextId = 0;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('gateway process did not start')), timeoutMs);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`gateway process exited with ${String(code)}`)));
-    child.on('message', (message: { type: string; url?: string; id?: number }) => {
+    child.on('message', (message: { type: string; url?: string; id?: number; rss?: number; heapUsed?: number }) => {
       if (message.type === 'ready' && message.url) {
         clearTimeout(timer);
         resolve(message.url);
-      } else if (message.type === 'blocked' && message.id !== undefined) {
-        replies.get(message.id)?.();
+      } else if ((message.type === 'blocked' || message.type === 'memory') && message.id !== undefined) {
+        replies.get(message.id)?.(message);
         replies.delete(message.id);
       }
     });
@@ -39,8 +41,15 @@ export async function startGatewayProcess(options: GatewayOptions, mutant?: Muta
     block(ms) {
       const id = nextId++;
       return new Promise<void>((resolve) => {
-        replies.set(id, resolve);
+        replies.set(id, () => resolve());
         child.send({ type: 'block', ms, id });
+      });
+    },
+    memory() {
+      const id = nextId++;
+      return new Promise((resolve) => {
+        replies.set(id, (message) => resolve({ rss: message.rss ?? 0, heapUsed: message.heapUsed ?? 0 }));
+        child.send({ type: 'memory', id });
       });
     },
     close() {
