@@ -55,6 +55,17 @@ const MUTANTS: Record<MutantName, string[]> = {
     'heartbeat.outcomes-observable',
     'heartbeat.system-events-kept-while-busy',
   ],
+  durableAnnouncedAsCompacted: [
+    'frames.seq-on-replayed-chunks',
+    'replay.long-complete-no-skip',
+    'replay.since-zero-without-epoch',
+    'resume.join-during-stream-since',
+    'resume.since-oldest',
+    'resume.since-oldest-minus-one',
+    'retention.chunk-flood-keeps-durable',
+    'session.recreate-new-epoch',
+  ],
+  unboundedChatText: ['refusal.chat-send-creates-nothing'],
   unvalidatedSince: [
     'cursor.since-above-safe-integer',
     'cursor.since-float',

@@ -1,4 +1,4 @@
-import { PROTOCOL_MAJOR, type SessionsChanged } from '@agent-gateway/schema';
+import { MAX_CHAT_TEXT_LENGTH, PROTOCOL_MAJOR, type SessionsChanged } from '@agent-gateway/schema';
 import { verifies, walk, type Check } from '../check.js';
 import type { CheckContext } from '../context.js';
 import { messageEvent } from '../context.js';
@@ -90,7 +90,8 @@ export const refusalChecks: Check[] = [
   }),
   verifies('R1.7', {
     id: 'refusal.chat-send-creates-nothing',
-    title: 'a refused chat.send (invalid or oversized), and chat.abort / run.subscribe of no run, create no session, row, run or sessions.changed',
+    title:
+      'a refused chat.send (invalid, text over the schema bound, or oversized), and chat.abort / run.subscribe of no run, create no session, row, run or sessions.changed',
     walks: [
       walk('request:chat.send', 'session:fresh', 'log:empty', 'conn:plain'),
       walk('request:chat.abort', 'session:fresh', 'run:unknown'),
@@ -106,6 +107,14 @@ export const refusalChecks: Check[] = [
       const key = `refused-${randomTail()}`;
       expectError((await conn.requestRaw('chat.send', { sessionId, text: '', idempotencyKey: key })).payload, 'INVALID_MESSAGE', 'chat.send with empty text');
       expectError((await conn.requestRaw('chat.send', { sessionId, text: 'x' })).payload, 'INVALID_MESSAGE', 'chat.send without a key');
+      // Over the schema's bound on the text, though well within the payload limit.
+      if (MAX_CHAT_TEXT_LENGTH + 1024 < ctx.hello.limits.maxPayloadBytes) {
+        expectError(
+          (await conn.requestRaw('chat.send', { sessionId, text: 't'.repeat(MAX_CHAT_TEXT_LENGTH + 1), idempotencyKey: key })).payload,
+          'INVALID_MESSAGE',
+          `chat.send with text over ${MAX_CHAT_TEXT_LENGTH} characters`,
+        );
+      }
       const limit = ctx.hello.limits.maxPayloadBytes;
       if (limit <= 16 * 1024 * 1024) {
         expectError(

@@ -1,4 +1,4 @@
-import { validateRequestParams, type RequestName, type RequestParams, type Validation } from '@agent-gateway/schema';
+import { MAX_CHAT_TEXT_LENGTH, validateRequestParams, type RequestName, type RequestParams, type Validation } from '@agent-gateway/schema';
 import type { GatewayPieces } from '../gateway.js';
 import type { GatewayOptions } from '../options.js';
 import type { MirrorRule } from '../delivery/index.js';
@@ -53,6 +53,35 @@ const omitSeqOnChunks: BatchWriter = (socket, channel, frames) => {
     }),
   );
 };
+
+/**
+ * R2.5/R2.6: a long replay loses durable events and covers the hole with a "compacted" skip, as if
+ * retention had removed chunks: every third frame of a replay batch is left out.
+ */
+const durableAnnouncedAsCompacted: BatchWriter = (socket, channel, frames) => {
+  if (channel !== 'replay' || frames.length < 3) return emitBatch(socket, channel, frames);
+  const kept = frames.filter((_, i) => i % 3 !== 1);
+  emitBatch(
+    socket,
+    channel,
+    kept.map((frame, i) => {
+      const dropped = i % 2 === 1 ? frames[(3 * (i - 1)) / 2 + 1] : undefined;
+      return dropped && !frame.skipped ? { ...frame, skipped: { fromSeq: dropped.seq, toSeq: dropped.seq, reason: 'compacted' as const } } : frame;
+    }),
+  );
+};
+
+/**
+ * R1.6/R1.7: chat.send's text is not bounded, so an oversized message starts a run (and creates its
+ * session) instead of being refused.
+ */
+function unboundedChatText<E extends RequestName>(event: E, params: unknown): Validation<RequestParams<E>> {
+  if (event !== 'chat.send' || typeof params !== 'object' || params === null) return validateRequestParams(event, params);
+  const text = (params as { text?: unknown }).text;
+  if (typeof text !== 'string' || text.length <= MAX_CHAT_TEXT_LENGTH) return validateRequestParams(event, params);
+  const checked = validateRequestParams(event, { ...params, text: text.slice(0, MAX_CHAT_TEXT_LENGTH) });
+  return checked.ok ? { ok: true, value: { ...checked.value, text } as RequestParams<E> } : checked;
+}
 
 /** R3.4: terminal mirrors are dropped during back-off too, leaving other clients' tool cards open. */
 const dropTerminalMirrorsUnderPressure: MirrorRule = (ctx) => (ctx.backoffActive && !ctx.runScoped ? 'suppress' : decideMirror(ctx));
@@ -120,6 +149,16 @@ export const mutants = {
   },
   heartbeatGlobalSkipReason: { breaks: 'R5.2', description: 'reports a busy lane as requests-in-flight', pieces: { heartbeatRule: heartbeatGlobalSkipReason } },
   unvalidatedSince: { breaks: 'R1.3', description: 'coerces join.since with Number() instead of validating it', pieces: { validateRequest: coerceSince } },
+  durableAnnouncedAsCompacted: {
+    breaks: 'R2.6',
+    description: 'leaves durable events out of long replays and announces the holes as compacted',
+    pieces: { writeBatch: durableAnnouncedAsCompacted },
+  },
+  unboundedChatText: {
+    breaks: 'R1.6',
+    description: 'accepts chat.send text over the schema bound (and creates the session)',
+    pieces: { validateRequest: unboundedChatText },
+  },
 } satisfies Record<string, Mutant>;
 
 export type MutantName = keyof typeof mutants;
