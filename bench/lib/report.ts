@@ -104,16 +104,65 @@ export function renderTable(combined: { rows: CombinedRow[]; pending: PendingRow
 const BEGIN = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
 const END = '<!-- bench:end -->';
 
-/** Replace the generated block of the report, keeping the written analysis around it. */
-export function writeReport(path: string, block: string): void {
-  const generated = `${BEGIN}\n${block}\n${END}`;
-  if (!existsSync(path)) {
-    writeFileSync(path, `# Benchmarks\n\n${generated}\n`);
-    return;
-  }
+/** The generated block of the report (between the markers), and a writer that replaces it. */
+function generatedBlock(path: string): { block: string; replace(block: string): void } {
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf(BEGIN);
   const stop = text.indexOf(END);
   if (start < 0 || stop < 0) throw new Error(`${path} lacks the generated-block markers`);
-  writeFileSync(path, `${text.slice(0, start)}${generated}${text.slice(stop + END.length)}`);
+  return {
+    block: text.slice(start + BEGIN.length, stop).replace(/^\n|\n$/g, ''),
+    replace: (block) => writeFileSync(path, `${text.slice(0, start)}${BEGIN}\n${block}\n${END}${text.slice(stop + END.length)}`),
+  };
+}
+
+/** Replace the generated block of the report, keeping the written analysis around it. */
+export function writeReport(path: string, block: string): void {
+  if (!existsSync(path)) {
+    writeFileSync(path, `# Benchmarks\n\n${BEGIN}\n${block}\n${END}\n`);
+    return;
+  }
+  generatedBlock(path).replace(block);
+}
+
+/** Whether a table row's id belongs to scenario `scenarioId` (B1 owns B1.1 and B1.2+bu, not B1b.p50). */
+function ofScenario(rowId: string, scenarioId: string): boolean {
+  return rowId === scenarioId || rowId.startsWith(`${scenarioId}.`);
+}
+
+/**
+ * Re-take some scenarios only (`--only B6 --write`): their rows in the generated block are replaced
+ * by `table`'s (where the first of them stood, else at the end), every other row and the header of
+ * the full run are kept, and `note` (when and how these rows were taken) replaces any earlier note
+ * about the same scenarios.
+ */
+export function writeReportRows(path: string, scenarioIds: readonly string[], note: string, table: string): void {
+  const report = generatedBlock(path);
+  const rowId = (line: string) => /^\| ([^ |]+) \|/.exec(line)?.[1];
+  const mine = (line: string) => {
+    const id = rowId(line);
+    return id !== undefined && scenarioIds.some((scenario) => ofScenario(id, scenario));
+  };
+  const noteLead = `Rows ${scenarioIds.join(', ')} re-taken`;
+  const fresh = table.split('\n').slice(2);
+  const lines = report.block.split('\n').filter((line) => !line.startsWith(`${noteLead}:`));
+  const out: string[] = [];
+  let placed = false;
+  for (const line of lines) {
+    if (!mine(line)) out.push(line);
+    else if (!placed) {
+      out.push(...fresh);
+      placed = true;
+    }
+  }
+  if (!placed) {
+    let lastRow = out.length - 1;
+    while (lastRow >= 0 && !out[lastRow]!.startsWith('|')) lastRow -= 1;
+    out.splice(lastRow + 1, 0, ...fresh);
+  }
+  // The note goes with the header: after its last line, before the blank line and the table.
+  const tableStart = out.findIndex((line) => line.startsWith('|'));
+  const headerEnd = tableStart > 0 && out[tableStart - 1] === '' ? tableStart - 1 : Math.max(tableStart, 0);
+  out.splice(headerEnd, 0, `${noteLead}: ${note}`);
+  report.replace(out.join('\n'));
 }

@@ -32,7 +32,7 @@ export interface RunRow {
   note?: string;
 }
 
-/** A row that is planned but not measurable yet (B6 until the Redis store exists). */
+/** A row that cannot be measured in this run, with the reason (B6 when no Redis server answers). */
 export interface PendingRow {
   id: string;
   group: string;

@@ -21,6 +21,8 @@ export interface Sizes {
   idleSessions: number;
   /** B5: single-event appends profiled. */
   profiledAppends: number;
+  /** B6: chunks streamed to B2's one-session fan-out on one and three nodes sharing Redis (longer than B2's: steadier ratios). */
+  redisFanoutChunks: number;
   /** B7: run the conformance suite. */
   conformance: boolean;
   /** B1 again with ws using bufferutil (transport on/off in the same run). */
@@ -43,6 +45,7 @@ export const FULL: Sizes = {
   idleClients: 1_000,
   idleSessions: 10_000,
   profiledAppends: 40_000,
+  redisFanoutChunks: 20_000,
   conformance: true,
   transports: true,
 };
@@ -63,6 +66,7 @@ export const SMOKE: Sizes = {
   idleClients: 20,
   idleSessions: 100,
   profiledAppends: 1_000,
+  redisFanoutChunks: 300,
   conformance: false,
   transports: false,
 };

@@ -12,7 +12,7 @@ const TOKEN = 'tok ';
 /** The stream could not be measured to its end in this run. */
 export class Incomplete extends Error {}
 
-interface StreamTarget {
+export interface StreamTarget {
   start(transport: Transport): Promise<ServerProcess>;
   /** Join `sessionId` with every client (a fresh view; no replay). */
   join(client: Socket, sessionId: string): Promise<void>;
@@ -21,7 +21,7 @@ interface StreamTarget {
   controlAuth: Record<string, unknown>;
 }
 
-const gatewayTarget: StreamTarget = {
+export const gatewayTarget: StreamTarget = {
   start: (transport) => startGatewayCli([], { transport }),
   async join(client, sessionId) {
     await request(client, 'join', { sessionId });
@@ -32,7 +32,7 @@ const gatewayTarget: StreamTarget = {
   controlAuth,
 };
 
-const rawTarget: StreamTarget = {
+export const rawTarget: StreamTarget = {
   start: (transport) => startRawServer({ transport }),
   async join(client, sessionId) {
     await request(client, 'join', { sessionId });
@@ -44,16 +44,27 @@ const rawTarget: StreamTarget = {
 };
 
 /** Deliveries per second: every client of every session receives every chunk. */
-async function streamRate(
+function streamRate(target: StreamTarget, server: ServerProcess, sessions: number, clientsPerSession: number, chunks: number, tag: string): Promise<number> {
+  return deliveryRate(target, [server.url], sessions, clientsPerSession, chunks, tag);
+}
+
+/**
+ * Deliveries per second with the clients spread over `urls` (client i on `urls[i % urls.length]`)
+ * and the control connection, where the runs start, on the first: gateways sharing sessions.
+ */
+export async function deliveryRate(
   target: StreamTarget,
-  server: ServerProcess,
+  urls: readonly string[],
   sessions: number,
   clientsPerSession: number,
   chunks: number,
   tag: string,
 ): Promise<number> {
-  const control = await connect(server.url, target.controlAuth);
-  const clients = await connectMany(server.url, sessions * clientsPerSession);
+  const control = await connect(urls[0]!, target.controlAuth);
+  const clients =
+    urls.length === 1
+      ? await connectMany(urls[0]!, sessions * clientsPerSession)
+      : await pool(sessions * clientsPerSession, 50, (i) => connect(urls[i % urls.length]!));
   const sessionIds = Array.from({ length: sessions }, (_, i) => `${tag}-${i}`);
   await pool(clients.length, 100, (i) => target.join(clients[i]!, sessionIds[i % sessions]!));
   // A client dropped by the server (a missed heartbeat while the processes are saturated) ends the
