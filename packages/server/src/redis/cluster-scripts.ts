@@ -47,13 +47,37 @@ end
 return 0
 `,
   },
-  /** KEYS: row, rowRevision. ARGV: row JSON (without revision). Store it; returns the new revision. */
+  /**
+   * KEYS: row, rowRevision. ARGV: createdAt, base row JSON (stored when the session has no row yet),
+   * patch JSON, patch JSON applied first and only when the stored row shows no active run ('' for
+   * none). Merge the patches into the row as stored (not as one gateway last saw it), clear the
+   * projection of a terminal row, store it; returns { revision, row JSON }. A gateway whose copy of
+   * the row is behind another's change can therefore never write the old state back.
+   */
   agRowSave: {
     keys: 2,
     lua: `
-local revision = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1])
-return revision
+local stored = redis.call('GET', KEYS[1])
+local createdAt = ARGV[1]
+local row
+if stored then
+  local bar = string.find(stored, '|', 1, true)
+  createdAt = string.sub(stored, 1, bar - 1)
+  row = cjson.decode(string.sub(stored, bar + 1))
+else
+  row = cjson.decode(ARGV[2])
+end
+if ARGV[4] ~= '' and row.hasActiveRun ~= true then
+  for k, v in pairs(cjson.decode(ARGV[4])) do row[k] = v end
+end
+for k, v in pairs(cjson.decode(ARGV[3])) do row[k] = v end
+if row.status == 'completed' or row.status == 'aborted' or row.status == 'failed' then
+  row.hasActiveRun = false
+  row.activeRunId = cjson.null
+end
+local encoded = cjson.encode(row)
+redis.call('SET', KEYS[1], createdAt .. '|' .. encoded)
+return { redis.call('INCR', KEYS[2]), encoded }
 `,
   },
   /**

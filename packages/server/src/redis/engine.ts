@@ -86,7 +86,7 @@ export function redisEngine(options: RedisEngineOptions): GatewayEngine {
           const [reason] = rest.split('|', 1);
           const change = RedisRows.parse(sessionId, reason!, rest.slice(reason!.length + 1));
           // Another gateway's change: this gateway's copy of the row follows it.
-          if (session && from !== nodeId) session.row = { ...change.row };
+          if (session && from !== nodeId && change.row.revision >= session.row.revision) session.row = { ...change.row };
           emitRowChange?.(change);
         } else if (kind === 'run') {
           if (session && from !== nodeId) core.runs.adopt(JSON.parse(rest) as Parameters<GatewayCore['runs']['adopt']>[0]);

@@ -2,16 +2,11 @@ import { comparePositions, positionOf, type ListPosition } from '../sessions/lis
 import type { RowPage } from '../sessions/registry.js';
 import type { SessionRow, SessionsChanged } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
-import type { RowStore, Session } from '../sessions/index.js';
+import type { RowChange, RowStore, Session } from '../sessions/index.js';
 import type { RedisConnection } from './connection.js';
 import { gatewayKeys, sessionKeys } from './keys.js';
 
 /** A stored row: `<createdAt>|<row JSON without revision>`; the revision has its own counter. */
-function encode(session: Session): string {
-  const { revision: _revision, ...row } = session.row;
-  return `${session.createdAt}|${JSON.stringify(row)}`;
-}
-
 function decode(value: string, revision: string | null): { row: SessionRow; createdAt: number } {
   const bar = value.indexOf('|');
   const row = JSON.parse(value.slice(bar + 1)) as Omit<SessionRow, 'revision'>;
@@ -42,23 +37,34 @@ export class RedisRows implements RowStore {
     return value ? decode(value, revision ?? null) : undefined;
   }
 
-  save(session: Session): void {
+  save(session: Session, change: RowChange): void {
     const keys = sessionKeys(this.prefix, session.id);
     const gateway = gatewayKeys(this.prefix);
     this.unsaved.delete(session.id);
-    const row = session.row;
+    const { revision: _revision, ...base } = session.row;
+    const args = [String(session.createdAt), JSON.stringify(base), JSON.stringify(change.patch), change.whenIdle ? JSON.stringify(change.whenIdle) : ''];
     void Promise.all([
-      this.connection.script('agRowSave', [keys.row, keys.rowRevision], [encode(session)]),
-      this.connection.guard(() => this.connection.command.zadd(gateway.sessions, row.updatedAt, session.id)),
-    ]).catch((error: unknown) => {
-      this.unsaved.set(session.id, session);
-      this.logger.warn({ err: error, sessionId: session.id }, 'saving a session row failed; saved again when Redis is back');
-    });
+      this.connection.script('agRowSave', [keys.row, keys.rowRevision], args),
+      this.connection.guard(() => this.connection.command.zadd(gateway.sessions, session.row.updatedAt, session.id)),
+    ])
+      .then(([reply]) => {
+        const [revision, json] = reply as [number, string];
+        // The row as stored: this gateway's copy follows it unless a later change already did.
+        const stored: SessionRow = { ...(JSON.parse(json) as Omit<SessionRow, 'revision'>), revision: Number(revision) };
+        if (stored.revision >= session.row.revision) session.row = stored;
+      })
+      .catch((error: unknown) => {
+        this.unsaved.set(session.id, session);
+        this.logger.warn({ err: error, sessionId: session.id }, 'saving a session row failed; saved again when Redis is back');
+      });
   }
 
-  /** Save again what could not be saved while Redis was unreachable. */
+  /** Save again what could not be saved while Redis was unreachable: this gateway's copy, as it is now. */
   retryUnsaved(): void {
-    for (const session of [...this.unsaved.values()]) this.save(session);
+    for (const session of [...this.unsaved.values()]) {
+      const { sessionId: _id, revision: _revision, ...row } = session.row;
+      this.save(session, { patch: row });
+    }
   }
 
   async list(limit: number, after: ListPosition | undefined, visible: (sessionId: string) => Promise<boolean>): Promise<RowPage> {

@@ -1,4 +1,4 @@
-import { ErrorCodes, isTerminalRunStatus, type WireError } from '@agent-gateway/schema';
+import { ErrorCodes, isTerminalRunStatus, isTerminalToolPhase, type SessionEvent, type WireError } from '@agent-gateway/schema';
 import type { Logger } from 'pino';
 import type { GatewayCore } from '../core.js';
 import type { Session } from '../sessions/index.js';
@@ -111,6 +111,7 @@ export class OrphanSweeper {
     else core.sessions.updateRow(session, { status: 'failed', hasActiveRun: false, activeRunId: null, lastRunId: runId }, 'run.end', false);
     const at = Date.now();
     await core.sessions.append(session, [
+      ...(await closeOpenToolCalls(session, runId, at)),
       { type: 'error', runId, error, at },
       { type: 'run.end', runId, status: 'failed', error, at },
     ]);
@@ -118,4 +119,20 @@ export class OrphanSweeper {
     this.ended += 1;
     logger.warn({ sessionId, runId, deadNode }, 'ended the run of a stopped gateway as failed');
   }
+}
+
+/**
+ * A terminal `error` phase for every tool call of the run its gateway left open (R3.1: every call
+ * gets one terminal phase, so no client keeps a card spinning), found in the session's log.
+ */
+async function closeOpenToolCalls(session: Session, runId: string, at: number): Promise<SessionEvent[]> {
+  const head = await session.log.head();
+  const open = new Map<string, string>();
+  for (const { event } of await session.log.read(head.oldestCursor - 1, head.cursor)) {
+    if (event.type !== 'tool' || event.runId !== runId) continue;
+    if (isTerminalToolPhase(event.phase)) open.delete(event.toolCallId);
+    else open.set(event.toolCallId, event.toolName);
+  }
+  const error: WireError = { code: ErrorCodes.AgentFailed, message: 'The run ended before this tool call finished.', retryable: true };
+  return [...open].map(([toolCallId, toolName]) => ({ type: 'tool', runId, toolCallId, toolName, phase: 'error', error, at }));
 }

@@ -156,11 +156,8 @@ export class RunLifecycle {
 
   private queueAgentRun(session: Session, run: RunRecord, body: Extract<RunBody, { kind: 'agent' }>, settle: () => void): void {
     const { sessions } = this.options;
-    if (session.row.status !== 'running' && session.row.status !== 'queued') {
-      sessions.updateRow(session, { status: 'queued', hasActiveRun: true, activeRunId: run.runId }, 'run.queued');
-    } else {
-      sessions.updateRow(session, {}, 'run.queued');
-    }
+    // Behind a run that is active, the row keeps showing that one.
+    sessions.updateRow(session, {}, 'run.queued', true, { status: 'queued', hasActiveRun: true, activeRunId: run.runId });
     session.lane.enqueue({
       id: run.runId,
       kind: 'run',

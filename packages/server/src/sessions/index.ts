@@ -11,6 +11,7 @@ export {
   type RowPatch,
   type RowPage,
   type SessionFeed,
+  type RowChange,
   type RowStore,
 } from './registry.js';
 export { SessionView } from './view.js';

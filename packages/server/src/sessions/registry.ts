@@ -11,6 +11,15 @@ export type RowChangeReason = SessionsChanged['reason'];
 
 export type RowPatch = Partial<Omit<SessionRow, 'sessionId' | 'revision' | 'updatedAt'>>;
 
+/**
+ * One change of a row, as a store applies it to the row it holds (which may be ahead of this
+ * gateway's copy): `patch` always, `whenIdle` first and only when the row shows no active run.
+ */
+export interface RowChange {
+  patch: RowPatch & { updatedAt?: number };
+  whenIdle?: RowPatch;
+}
+
 /** What the registry tells the rest of the gateway. */
 export interface SessionRegistryEvents {
   /** A session was created (first join, chat.send or control command naming it). */
@@ -37,8 +46,12 @@ export interface SessionFeed {
 export interface RowStore {
   /** The stored row of a session and when the session was created, if it exists anywhere. */
   load(sessionId: string): Promise<{ row: SessionRow; createdAt: number } | undefined>;
-  /** A row changed here (broadcast or not): store it. Called synchronously, in change order. */
-  save(session: Session): void;
+  /**
+   * A row changed here (broadcast or not): apply the change to the stored row (the session's row is
+   * the base when none is stored yet) and bring the session's copy up to what was stored. Called
+   * synchronously, in change order.
+   */
+  save(session: Session, change: RowChange): void;
   /** One page of rows for sessions.list, most recently updated first, after `after` (see SessionRegistry.page). */
   list(limit: number, after: ListPosition | undefined, visible: (sessionId: string) => Promise<boolean>): Promise<RowPage>;
 }
@@ -136,7 +149,7 @@ export class SessionRegistry {
         this.creating.delete(sessionId);
         // A session another gateway created is loaded here, not created again.
         if (!stored) {
-          this.options.rows?.save(session);
+          this.options.rows?.save(session, { patch: {} });
           this.options.rowChanged({ sessionId, reason: 'created', row: { ...session.row } });
         }
         this.events.emit('created', sessionId);
@@ -237,17 +250,22 @@ export class SessionRegistry {
 
   /**
    * Change a row and bump its revision; broadcast it unless `broadcast` is false (a run end clears
-   * the projection first, appends run.end, and only then broadcasts with `broadcastRow`).
+   * the projection first, appends run.end, and only then broadcasts with `broadcastRow`). `whenIdle`
+   * applies only to a row that shows no active run (a run queued behind another leaves it alone).
+   * Shared rows are changed where they are stored, so a copy that missed another gateway's change
+   * never writes the old state back.
    */
-  updateRow(session: Session, patch: RowPatch, reason: RowChangeReason, broadcast = true): SessionRow {
-    const row: SessionRow = { ...session.row, ...patch, updatedAt: this.now(), revision: session.row.revision + 1 };
+  updateRow(session: Session, patch: RowPatch, reason: RowChangeReason, broadcast = true, whenIdle?: RowPatch): SessionRow {
+    const updatedAt = this.now();
+    const base = whenIdle && !session.row.hasActiveRun ? { ...session.row, ...whenIdle } : session.row;
+    const row: SessionRow = { ...base, ...patch, updatedAt, revision: session.row.revision + 1 };
     // A terminal row is never active, whatever the patch said.
     if (isTerminalSessionStatus(row.status)) {
       row.hasActiveRun = false;
       row.activeRunId = null;
     }
     session.row = row;
-    this.options.rows?.save(session);
+    this.options.rows?.save(session, whenIdle ? { patch: { ...patch, updatedAt }, whenIdle } : { patch: { ...patch, updatedAt } });
     if (broadcast) this.broadcastRow(session, reason);
     return row;
   }

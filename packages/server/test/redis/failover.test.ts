@@ -85,7 +85,16 @@ for (const nodeCount of [2, 3]) {
 
       // A long streamed run on A, and acknowledged chat.sends queued behind it on A and on B.
       const ctl = await harness.client(nodeA!.url, { controlToken: CONTROL });
-      const long = ok(await ctl.request('control', { type: 'run.script', sessionId, steps: [{ type: 'chunks', count: 4_000, text: 'x' }] }));
+      const long = ok(
+        await ctl.request('control', {
+          type: 'run.script',
+          sessionId,
+          steps: [
+            { type: 'tool', toolCallId: 'left-open', toolName: 'fetch', phase: 'start' },
+            { type: 'chunks', count: 4_000, text: 'x' },
+          ],
+        }),
+      );
       const onA = ok(await (await harness.client(nodeA!.url)).request('chat.send', { sessionId, text: 'queued on a', idempotencyKey: 'on-a' }));
       const onB = ok(await (await harness.client(survivors[0]!.url)).request('chat.send', { sessionId, text: 'queued on b', idempotencyKey: 'on-b' }));
       await Promise.all(followers.map((f) => f.client.rec.untilSeq(sessionId, 300, { timeoutMs: 20_000 })));
@@ -121,6 +130,11 @@ for (const nodeCount of [2, 3]) {
       const runEnd = (runId: string) =>
         [...events.values()].find((e) => e.type === 'run.end' && e.runId === runId) as Extract<SessionEvent, { type: 'run.end' }>;
       expect(runEnd(long.runId!)).toMatchObject({ status: 'failed', error: { code: 'UNAVAILABLE', message: expect.stringContaining('(a) stopped') } });
+      // The tool call its node left open is closed before the run ends (R3.1).
+      const phases = [...events.values()]
+        .filter((e) => e.type === 'tool' && e.runId === long.runId)
+        .map((e) => (e as Extract<SessionEvent, { type: 'tool' }>).phase);
+      expect(phases).toEqual(['start', 'error']);
       expect(runEnd(onA.runId)).toMatchObject({ status: 'failed' });
       expect(runEnd(onB.runId)).toMatchObject({ status: 'completed' });
       const userTexts = [...events.values()].filter((e) => e.type === 'message' && e.role === 'user').map((e) => (e as { text: string }).text);
