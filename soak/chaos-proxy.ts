@@ -2,6 +2,8 @@
  * A TCP proxy on loopback between the soak clients and the gateway that breaks connections the way
  * networks do: it cuts them (a clean close or a reset) and stalls them (one direction stops flowing
  * for a while, then everything held back is delivered in order). Choices come from a seeded source.
+ * In front of several gateway nodes it is also the load balancer: each new connection goes to the
+ * next node that is up, round-robin (websocket transport: no stickiness needed).
  */
 import net from 'node:net';
 import type { Rng } from './rng.js';
@@ -17,12 +19,23 @@ export interface ChaosOptions {
 
 export interface ChaosCounters {
   connections: number;
+  /** Connections sent to each target, by index. */
+  perTarget: number[];
+  /** Connections accepted while no target was up (closed at once). */
+  noTarget: number;
   cuts: number;
   resets: number;
   stalls: number;
 }
 
+export interface Target {
+  host: string;
+  port: number;
+}
+
 interface Link {
+  /** Index of the target this link goes to. */
+  target: number;
   client: net.Socket;
   upstream: net.Socket;
   /** Data held back per direction while stalled. */
@@ -31,19 +44,36 @@ interface Link {
 }
 
 export class ChaosProxy {
-  readonly counters: ChaosCounters = { connections: 0, cuts: 0, resets: 0, stalls: 0 };
+  readonly counters: ChaosCounters;
   private readonly links = new Set<Link>();
   private readonly server: net.Server;
+  /** Where connections go; undefined while that node is down. */
+  private readonly targets: Array<Target | undefined>;
+  private nextTarget = 0;
   private ticker: NodeJS.Timeout | undefined;
   private chaos = true;
   port = 0;
 
   constructor(
-    private readonly target: { host: string; port: number },
+    targets: Target | Target[],
     private readonly rng: Rng,
     private readonly options: ChaosOptions,
   ) {
+    this.targets = Array.isArray(targets) ? [...targets] : [targets];
+    this.counters = { connections: 0, perTarget: this.targets.map(() => 0), noTarget: 0, cuts: 0, resets: 0, stalls: 0 };
     this.server = net.createServer((client) => this.accept(client));
+  }
+
+  /** Connections open to one target now. */
+  linksTo(index: number): number {
+    let count = 0;
+    for (const link of this.links) if (link.target === index) count += 1;
+    return count;
+  }
+
+  /** A node went down (undefined: no new connection goes there) or came back, maybe on another port. */
+  setTarget(index: number, target: Target | undefined): void {
+    this.targets[index] = target;
   }
 
   async listen(): Promise<string> {
@@ -68,10 +98,30 @@ export class ChaosProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The next target that is up, round-robin. */
+  private pick(): number | undefined {
+    for (let i = 0; i < this.targets.length; i++) {
+      const index = (this.nextTarget + i) % this.targets.length;
+      if (this.targets[index]) {
+        this.nextTarget = index + 1;
+        return index;
+      }
+    }
+    return undefined;
+  }
+
   private accept(client: net.Socket): void {
     this.counters.connections += 1;
-    const upstream = net.connect(this.target.port, this.target.host);
-    const link: Link = { client, upstream, held: { up: undefined, down: undefined }, timers: new Set() };
+    const index = this.pick();
+    if (index === undefined) {
+      this.counters.noTarget += 1;
+      client.destroy();
+      return;
+    }
+    this.counters.perTarget[index]! += 1;
+    const target = this.targets[index]!;
+    const upstream = net.connect(target.port, target.host);
+    const link: Link = { target: index, client, upstream, held: { up: undefined, down: undefined }, timers: new Set() };
     this.links.add(link);
     client.setNoDelay(true);
     upstream.setNoDelay(true);

@@ -117,20 +117,25 @@ describe('soak checker', () => {
     expect(checker.violations.get('cursor-beyond-seen')).toBe(1);
   });
 
-  it('reports a run shown active again after its terminal sessions.changed', () => {
+  it('reports a run shown active again after its terminal sessions.changed, and counts an older row that arrives late', () => {
     const { checker, client } = setup();
-    const row = (status: string, active: boolean) => ({
+    const row = (status: string, active: boolean, revision: number) => ({
       sessionId: 's',
       status,
       hasActiveRun: active,
       activeRunId: active ? 'run-1' : null,
       lastRunId: 'run-1',
       updatedAt: 1,
-      revision: 1,
+      revision,
     });
-    client.incoming(event('sessions.changed', { sessionId: 's', reason: 'run.end', row: row('completed', false) }));
-    client.incoming(ack(2, { ok: true, data: { sessions: [row('running', true)] } }));
-    expect(checker.violations.get('revived-active-run')).toBe(1);
+    client.incoming(event('sessions.changed', { sessionId: 's', reason: 'run.end', row: row('completed', false, 5) }));
+    // Published by another node before the terminal row, delivered after it: a client keeps revision 5.
+    client.incoming(event('sessions.changed', { sessionId: 's', reason: 'run.start', row: row('running', true, 4) }));
+    expect(checker.violations.total()).toBe(0);
+    expect(checker.counts.get('older rows (lower revision) showing an ended run active, after its run.end row')).toBe(1);
+    client.incoming(ack(2, { ok: true, data: { sessions: [row('running', true, 5)] } }));
+    client.incoming(event('sessions.changed', { sessionId: 's', reason: 'run.start', row: row('running', true, 6) }));
+    expect(checker.violations.get('revived-active-run')).toBe(2);
   });
 
   it('reports two runs for one acknowledged key and a key whose message is missing', () => {
@@ -155,5 +160,35 @@ describe('soak checker', () => {
     runs.finish(new Map([['s', snapshot]]), new Set());
     expect(checker.violations.get('two-runs-for-one-key')).toBe(1);
     expect(checker.violations.get('acknowledged-send-not-one-run')).toBe(1);
+  });
+  it('counts a run ended by another node after its node was killed, reports one whose node was not killed, and tells an open call of such a run apart', () => {
+    const { checker, client } = setup();
+    const runs = checker.runs;
+    const takeover = (runId: string, node: string) => ({
+      type: 'run.end',
+      runId,
+      status: 'failed',
+      error: {
+        code: 'UNAVAILABLE',
+        message: `The gateway running this run (${node}) stopped before it ended; the run was ended as failed by a.`,
+        retryable: true,
+      },
+      at: 1,
+    });
+    const frame = (seq: number, event: Record<string, unknown>) => ({ sessionId: 's', epoch: EPOCH, seq, event });
+    runs.nodeKilled('b');
+    resume(client, 0, 0, []);
+    client.incoming(
+      event('session.event', [
+        frame(1, { type: 'tool', runId: 'run-1-b', toolCallId: 't1', toolName: 'search', phase: 'start', at: 1 }),
+        frame(2, takeover('run-1-b', 'b')),
+        frame(3, takeover('run-2-c', 'c')),
+      ]),
+    );
+    runs.finish(new Map(), new Set(['c']));
+    expect(runs.counts.get('runs ended as failed by a takeover after their node was killed')).toBe(1);
+    expect(checker.violations.get('run-taken-over-from-live-node')).toBe(1);
+    expect(checker.violations.get('tool-call-open-at-orphaned-run-end')).toBe(1);
+    expect(checker.violations.get('tool-call-open-at-run-end')).toBe(0);
   });
 });

@@ -81,8 +81,8 @@ export class ClientObserver {
   private memberships = new Map<string, Membership>();
   private leaving = new Set<string>();
   readonly positions = new Map<string, Position>();
-  /** Terminal runs seen per session on this connection (sessions.changed run.end). */
-  private endedRuns = new Map<string, Set<string>>();
+  /** Terminal runs seen per session on this connection (sessions.changed run.end), with that row's revision. */
+  private endedRuns = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly checker: Checker,
@@ -138,7 +138,7 @@ export class ClientObserver {
         return this.frames(payload as ToolFrame[], 'mirror');
       case 'sessions.changed': {
         const change = payload as { sessionId: string; reason: string; row: SessionRow };
-        return this.row(change.row, change.reason === 'run.end' ? 'terminal' : 'changed');
+        return this.row(change.row, change.reason === 'run.end' ? 'terminal' : 'changed', change.reason);
       }
       default:
         return;
@@ -277,18 +277,30 @@ export class ClientObserver {
     if (!position || position.epoch !== epoch || seq > position.seq) this.positions.set(sessionId, { epoch, seq });
   }
 
-  /** R4.2: once a run's terminal row arrived, no row may show that run active again. */
-  private row(row: SessionRow, kind: 'terminal' | 'changed' | 'listed'): void {
+  /**
+   * R4.2: once a run's terminal row arrived, no row may show that run active again. A row carries a
+   * revision and a client keeps the highest it saw, so an older row arriving late (several gateway
+   * nodes publish row changes; publication order need not be revision order) is not applied by a
+   * correct client: it is counted, and only a row at or above the terminal row's revision that shows
+   * the run active is a violation.
+   */
+  private row(row: SessionRow, kind: 'terminal' | 'changed' | 'listed', reason: string = kind): void {
     if (row.hasActiveRun && (row.status === 'completed' || row.status === 'aborted' || row.status === 'failed')) {
       this.violation('terminal-row-active', `${row.sessionId}: ${row.status} row with hasActiveRun`);
     }
-    const ended = this.endedRuns.get(row.sessionId) ?? new Set<string>();
-    if (row.hasActiveRun && row.activeRunId && ended.has(row.activeRunId)) {
-      this.violation('revived-active-run', `${row.sessionId}: ${kind} row shows ${row.activeRunId} active after its run.end`);
+    const ended = this.endedRuns.get(row.sessionId) ?? new Map<string, number>();
+    const endedAt = row.hasActiveRun && row.activeRunId ? ended.get(row.activeRunId) : undefined;
+    if (endedAt !== undefined) {
+      if (row.revision >= endedAt) {
+        this.violation(
+          'revived-active-run',
+          `${row.sessionId}: ${kind} row (${reason}, revision ${row.revision}) shows ${row.activeRunId} active after its run.end (revision ${endedAt})`,
+        );
+      } else this.checker.counts.add('older rows (lower revision) showing an ended run active, after its run.end row');
     }
     if (kind === 'terminal' && row.lastRunId) {
       if (row.activeRunId === row.lastRunId) this.violation('terminal-row-active', `${row.sessionId}: run.end row still names ${row.lastRunId} active`);
-      ended.add(row.lastRunId);
+      ended.set(row.lastRunId, Math.max(row.revision, ended.get(row.lastRunId) ?? 0));
       this.endedRuns.set(row.sessionId, ended);
       this.checker.counts.add('terminal sessions.changed');
     }

@@ -11,11 +11,42 @@ export interface SoakFacts {
   machine: string;
   clients: { typed: number; raw: number };
   sessions: { chat: number; stream: number };
-  proxy: { connections: number; cuts: number; resets: number; stalls: number };
+  proxy: { connections: number; perTarget: number[]; noTarget: number; cuts: number; resets: number; stalls: number };
+  /** One per gateway process (the single-node run: one, named `gateway`). */
+  nodes: NodeFacts[];
+  cluster?: ClusterFacts;
+  expected: ReadonlyMap<string, string>;
+}
+
+export interface NodeFacts {
+  name: string;
+  /** The baseline of a restarted node is taken after its restart. */
+  restarted: boolean;
   memory: { baselineRss: number; plateauRss: number; peakRss: number; finalRss: number; plateauHeap: number; finalHeap: number };
   resources: { baseline: Record<string, number>; final: Record<string, number> };
-  gateway: { sessions: number; connectionsAtEnd: number };
-  expected: ReadonlyMap<string, string>;
+  sessions: number;
+  connectionsAtEnd: number;
+}
+
+/** The multi-node run: which node was killed, when, and what became of its runs. */
+export interface ClusterFacts {
+  nodes: number;
+  leaseTtlMs: number;
+  killed: string;
+  killedAtS: number;
+  restartedAtS: number;
+  /** From spawning the node again to its URL line. */
+  restartTookMs: number;
+  /** Client connections (through the proxy) the killed node held when it died. */
+  connectionsLost: number;
+  /** Runs of the killed node not yet terminal when it died (the gateway's run index, read after the kill). */
+  orphansAtKill: number;
+  /** Of those, ended as failed by another node, as some client saw (run.end). */
+  orphansEndedSeen: number;
+  /** Kill to the last of those run.end frames reaching a client. */
+  orphansEndedAfterMs: number | undefined;
+  /** Kill to the run index holding none of the killed node's runs. */
+  indexClearedAfterMs: number | undefined;
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -29,7 +60,25 @@ export function renderSoak(facts: SoakFacts, checker: Checker, runs: RunChecks):
   row('duration of the workload', `${facts.durationSeconds} s`);
   row('clients (typed client / raw socket.io-client)', `${facts.clients.typed + facts.clients.raw} (${facts.clients.typed} / ${facts.clients.raw})`);
   row('sessions (chat / stream)', `${facts.sessions.chat + facts.sessions.stream} (${facts.sessions.chat} / ${facts.sessions.stream})`);
-  row('connections through the chaos proxy', facts.proxy.connections);
+  const cluster = facts.cluster;
+  if (cluster) {
+    const names = facts.nodes.map((n) => n.name).join(' / ');
+    row('gateway nodes (processes sharing one Redis)', `${cluster.nodes} (${names}), lease TTL ${cluster.leaseTtlMs} ms`);
+    row(
+      'node killed (SIGKILL) / restarted (same node id)',
+      `${cluster.killed} at ${cluster.killedAtS.toFixed(1)} s, holding ${cluster.connectionsLost} client connections / at ${cluster.restartedAtS.toFixed(1)} s (start took ${(cluster.restartTookMs / 1000).toFixed(1)} s)`,
+    );
+    row('runs of the killed node active at the kill / ended as failed (seen by clients)', `${cluster.orphansAtKill} / ${cluster.orphansEndedSeen}`);
+    row(
+      'orphaned runs ended: kill to the last run.end seen / to the run index clear',
+      `${cluster.orphansEndedAfterMs === undefined ? 'n/a' : `${(cluster.orphansEndedAfterMs / 1000).toFixed(1)} s`} / ${cluster.indexClearedAfterMs === undefined ? 'not cleared' : `${(cluster.indexClearedAfterMs / 1000).toFixed(1)} s`}`,
+    );
+    row(
+      `connections through the chaos proxy (${names})`,
+      `${facts.proxy.connections.toLocaleString('en-US')} (${facts.proxy.perTarget.map((n) => n.toLocaleString('en-US')).join(' / ')})`,
+    );
+    if (facts.proxy.noTarget > 0) row('connections refused while no node was up', facts.proxy.noTarget);
+  } else row('connections through the chaos proxy', facts.proxy.connections);
   row('connections cut (of which reset)', `${facts.proxy.cuts} (${facts.proxy.resets})`);
   row('stalls (one direction held back)', facts.proxy.stalls);
   row('reconnects (connections opened by clients after their first)', checker.counts.get('connections') - checker.counts.get('clients'));
@@ -42,13 +91,14 @@ export function renderSoak(facts: SoakFacts, checker: Checker, runs: RunChecks):
   for (const [reason, count] of checker.skipped.entries()) row(`seqs announced as skipped: ${reason}`, count);
   row('chat.send acknowledged keys (each one run)', runs.counts.get('acknowledged keys'));
   row('violations (all kinds)', checker.violations.total());
-  row(
-    'gateway RSS: baseline / plateau under load / peak / final',
-    `${mib(facts.memory.baselineRss)} / ${mib(facts.memory.plateauRss)} / ${mib(facts.memory.peakRss)} / ${mib(facts.memory.finalRss)}`,
-  );
-  row('gateway heap after full GC: plateau under load / final', `${mib(facts.memory.plateauHeap)} / ${mib(facts.memory.finalHeap)}`);
-  row('gateway handles: baseline / final', `${describe(facts.resources.baseline)} / ${describe(facts.resources.final)}`);
-  row('gateway sessions loaded at the end', facts.gateway.sessions);
+  for (const node of facts.nodes) {
+    const name = cluster ? `node ${node.name}${node.restarted ? ' (since its restart)' : ''}` : node.name;
+    const m = node.memory;
+    row(`${name} RSS: baseline / plateau under load / peak / final`, `${mib(m.baselineRss)} / ${mib(m.plateauRss)} / ${mib(m.peakRss)} / ${mib(m.finalRss)}`);
+    row(`${name} heap after full GC: plateau under load / final`, `${mib(m.plateauHeap)} / ${mib(m.finalHeap)}`);
+    row(`${name} handles: baseline / final`, `${describe(node.resources.baseline)} / ${describe(node.resources.final)}`);
+    row(`${name} sessions loaded at the end`, node.sessions);
+  }
   lines.push('', '### Violations by kind', '', '| kind | count | expected |', '|---|---:|---|');
   const kinds = new Set([...checker.violations.entries().map(([k]) => k), ...facts.expected.keys()]);
   if (kinds.size === 0) lines.push('| (none) | 0 | |');
@@ -69,15 +119,19 @@ function describe(resources: Record<string, number>): string {
     .join(', ');
 }
 
-const BEGIN = '<!-- soak:begin (written by npm run soak; edit outside these markers) -->';
-const END = '<!-- soak:end -->';
+/** Each kind of run writes its own block between its own markers. */
+const MARKERS = {
+  single: ['<!-- soak:begin (written by npm run soak; edit outside these markers) -->', '<!-- soak:end -->'],
+  nodes: ['<!-- soak:nodes:begin (written by npm run soak -- --nodes N; edit outside these markers) -->', '<!-- soak:nodes:end -->'],
+} as const;
 
-export function writeSoakReport(path: string, block: string): void {
-  const generated = `${BEGIN}\n${block}\n${END}`;
+export function writeSoakReport(path: string, block: string, section: keyof typeof MARKERS = 'single'): void {
+  const [begin, end] = MARKERS[section];
+  const generated = `${begin}\n${block}\n${end}`;
   if (!existsSync(path)) return writeFileSync(path, `# Reliability\n\n${generated}\n`);
   const text = readFileSync(path, 'utf8');
-  const start = text.indexOf(BEGIN);
-  const stop = text.indexOf(END);
-  if (start < 0 || stop < 0) throw new Error(`${path} lacks the generated-block markers`);
-  writeFileSync(path, `${text.slice(0, start)}${generated}${text.slice(stop + END.length)}`);
+  const start = text.indexOf(begin);
+  const stop = text.indexOf(end);
+  if (start < 0 || stop < 0) throw new Error(`${path} lacks the generated-block markers ${begin} … ${end}`);
+  writeFileSync(path, `${text.slice(0, start)}${generated}${text.slice(stop + end.length)}`);
 }

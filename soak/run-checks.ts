@@ -5,7 +5,10 @@
  *   and the conversation holds its user message exactly once);
  * - every tool call a client saw start reached a terminal phase on that client (or the client was
  *   resynced by a snapshot that no longer shows the call's run active, counted apart);
- * - every reply the typed client assembled equals the gateway's final response text.
+ * - every reply the typed client assembled equals the gateway's final response text;
+ * - with several gateway nodes, a run is ended by another node (failed, UNAVAILABLE, naming the node
+ *   that ran it) only when that node was killed: such a run is an expected failure, counted, and its
+ *   end does not excuse anything else (a tool call it left open is reported under its own kind).
  */
 import type { EventFrame, Snapshot, ToolFrame } from '@agent-gateway/schema';
 import type { Checker } from './checker.js';
@@ -38,6 +41,10 @@ export class RunChecks {
   private readonly replies: Reply[] = [];
   /** How each run ended, from the run.end frames any client saw. */
   private readonly runEnds = new Map<string, string>();
+  /** Runs ended by another node because theirs stopped: run id -> the stopped node, when first seen. */
+  readonly takenOver = new Map<string, { node: string; seenAt: number }>();
+  /** Nodes the run killed, and when. */
+  private readonly killed = new Map<string, number>();
 
   attach(checker: Checker): void {
     this.checker = checker;
@@ -63,9 +70,23 @@ export class RunChecks {
     if (entry.runIds.size > 1) this.violation('two-runs-for-one-key', `${sessionId}/${key}: ${[...entry.runIds].join(', ')}`);
   }
 
+  /** The run SIGKILLed a node: its runs may now end as failed by another node's takeover. */
+  nodeKilled(nodeId: string, at = Date.now()): void {
+    this.killed.set(nodeId, at);
+  }
+
   frame(client: string, frame: EventFrame | ToolFrame): void {
     const event = frame.event;
-    if (event.type === 'run.end') this.runEnds.set(event.runId, event.status);
+    if (event.type === 'run.end') {
+      this.runEnds.set(event.runId, event.status);
+      const node = event.status === 'failed' && event.error?.code === 'UNAVAILABLE' ? stoppedNode(event.error.message) : undefined;
+      if (node !== undefined && !this.takenOver.has(event.runId)) {
+        this.takenOver.set(event.runId, { node, seenAt: Date.now() });
+        const killedAt = this.killed.get(node);
+        if (killedAt === undefined) this.violation('run-taken-over-from-live-node', `${frame.sessionId}/${event.runId}: ${event.error!.message}`);
+        else this.counts.add('runs ended as failed by a takeover after their node was killed');
+      }
+    }
     if (event.type !== 'tool') return;
     let calls = this.toolCalls.get(client);
     if (!calls) this.toolCalls.set(client, (calls = new Map()));
@@ -140,8 +161,13 @@ export class RunChecks {
         if (!open) continue;
         const runId = id.split('\u0000')[1]!;
         const ended = this.runEnds.get(runId);
-        // A run that ended while a call was open (aborted, failed) closes it by its end only.
-        const kind = ended && ended !== 'completed' ? 'tool-call-open-at-run-end' : 'tool-call-left-open';
+        // A run that ended while a call was open (aborted, failed) closes it by its end only. A run
+        // whose node was killed is ended by another node: a call it left open is told apart.
+        const kind = this.takenOver.has(runId)
+          ? 'tool-call-open-at-orphaned-run-end'
+          : ended && ended !== 'completed'
+            ? 'tool-call-open-at-run-end'
+            : 'tool-call-left-open';
         this.violation(kind, `${client}: ${id.replaceAll('\u0000', '/')} (run ${ended ?? 'end not seen'})`);
       }
     }
@@ -157,4 +183,12 @@ export class RunChecks {
       else this.counts.add('typed replies equal to the response');
     }
   }
+}
+
+/**
+ * The node named by the error of a run that another node ended because its own stopped ("The gateway
+ * running this run (<node>) stopped before it ended; …", the Redis engine's orphan sweep).
+ */
+export function stoppedNode(message: string): string | undefined {
+  return /^The gateway running this run \((.+?)\) stopped before it ended/.exec(message)?.[1];
 }
