@@ -38,6 +38,45 @@ export class OrphanSweeper {
     this.core = core;
     this.timer = setInterval(() => void this.sweep(), this.options.intervalMs);
     this.timer.unref();
+    void this.endPreviousProcessRuns();
+  }
+
+  /**
+   * A node killed and started again under the same id (a supervisor restarts it at once) is alive
+   * again before the other gateways notice it died, so they never end the runs its previous process
+   * left active; with one node there is nobody else at all. The new process ends them itself, at
+   * start, before it takes any request: each as `failed`, under the session's lease (the previous
+   * process's lease expires by itself), in the protocol's order.
+   */
+  private async endPreviousProcessRuns(): Promise<void> {
+    const core = this.core;
+    const { connection, prefix, nodeId, leases, logger } = this.options;
+    if (!core) return;
+    const keys = gatewayKeys(prefix);
+    try {
+      const members = await connection.guard(() => connection.command.zrange(keys.activeRuns, '0', '-1'));
+      const bySession = new Map<string, string[]>();
+      for (const member of members) {
+        const run = parseActiveRunMember(member);
+        if (!run || run.nodeId !== nodeId || core.runs.getInSession(run.sessionId, run.runId)) continue;
+        const claimed = await connection.guard(() => connection.command.zrem(keys.activeRuns, member));
+        if (claimed !== 1) continue;
+        let runIds = bySession.get(run.sessionId);
+        if (!runIds) bySession.set(run.sessionId, (runIds = []));
+        runIds.push(run.runId);
+      }
+      for (const [sessionId, runIds] of bySession) {
+        const session = await core.sessions.getOrCreate(sessionId);
+        const release = await leases.enter(sessionId, `previous-${runIds[0]!}`, new AbortController().signal, () => undefined);
+        try {
+          for (const runId of runIds) await this.endOrphan(core, session, runId, nodeId);
+        } finally {
+          release();
+        }
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'ending the runs a previous process of this node left active failed');
+    }
   }
 
   stop(): void {

@@ -183,3 +183,57 @@ for (const nodeCount of [2, 3]) {
     }, 90_000);
   });
 }
+
+describe('a gateway node killed and started again under the same id', () => {
+  const harness = createHarness();
+  let prefix: string;
+  let node: NodeProcess | undefined;
+
+  beforeAll(() => void (prefix = testPrefix('restart-same-id')));
+  afterEach(async () => {
+    await harness.closeAll();
+    await node?.kill();
+  });
+  afterAll(async () => void (await deletePrefix(admin, prefix)));
+
+  it('ends the runs its previous process left active (nobody else would), and the session runs on', async () => {
+    const settings = { url: REDIS_URL, prefix, nodeId: 'solo', leaseTtlMs: LEASE_TTL_MS, controlToken: CONTROL };
+    node = await startNode(settings);
+    const sessionId = 'restarted-at-once';
+    const ctl = await harness.client(node.url, { controlToken: CONTROL });
+    ok(await ctl.request('join', { sessionId }));
+    const held = ok(
+      await ctl.request('control', {
+        type: 'run.script',
+        sessionId,
+        steps: [
+          { type: 'tool', toolCallId: 'open', toolName: 'fetch', phase: 'start' },
+          { type: 'chunks', count: 3, text: 'x' },
+          { type: 'hold', gate: 'never' },
+        ],
+      }),
+    );
+    await ctl.rec.untilEvent(sessionId, (f) => f.event.type === 'stream.chunk', { timeoutMs: 10_000 });
+    await node.kill();
+    node = await startNode(settings);
+
+    const client = await harness.client(node.url);
+    ok(await client.request('join', { sessionId, since: 0 }));
+    const isHeldEnd = (f: EventFrame) => f.event.type === 'run.end' && f.event.runId === held.runId;
+    await client.rec.untilEvent(sessionId, isHeldEnd, { timeoutMs: 15_000 });
+    expect(client.rec.frames(sessionId).find(isHeldEnd)?.event).toMatchObject({
+      status: 'failed',
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('(solo) stopped') },
+    });
+    const tools = client.rec
+      .frames(sessionId)
+      .filter((f) => f.event.type === 'tool')
+      .map((f) => (f.event as Extract<SessionEvent, { type: 'tool' }>).phase);
+    expect(tools).toEqual(['start', 'error']);
+    const listed = ok(await client.request('sessions.list', { limit: 10 }));
+    expect(listed.sessions.find((r) => r.sessionId === sessionId)).toMatchObject({ status: 'failed', hasActiveRun: false, activeRunId: null });
+    // The session is usable again: a new turn runs to its end.
+    const sent = ok(await client.request('chat.send', { sessionId, text: 'after the restart', idempotencyKey: 'after' }));
+    await client.rec.untilEvent(sessionId, (f) => f.event.type === 'run.end' && f.event.runId === sent.runId, { timeoutMs: 15_000 });
+  });
+});
