@@ -1,6 +1,6 @@
 import { isDurableEvent, isTerminalToolPhase, type ResponseEvent, type Snapshot, type ToolEvent } from '@agent-gateway/schema';
 import { verifies, walk, type Check } from '../check.js';
-import type { CheckContext } from '../context.js';
+import { messageEvent, type CheckContext } from '../context.js';
 import { expect } from '../harness/assert.js';
 import type { Connection, ObservedFrame } from '../harness/connection.js';
 import { judgeSequence } from '../harness/sequence.js';
@@ -64,6 +64,42 @@ function expectSnapshotOfFinishedRun(snap: Snapshot, live: readonly ObservedFram
 }
 
 export const snapshotChecks: Check[] = [
+  verifies('R2.7', {
+    id: 'snapshot.within-advertised-bound',
+    title:
+      'a session holding more than hello.limits.maxSnapshotBytes is answered one snapshot within that bound, with the newest message, that counts what it left out (omitted)',
+    requires: ['control:session.append'],
+    timeoutFactor: 3,
+    walks: [walk('event:snapshot', 'session:existing', 'conn:plain'), walk('control:session.append', 'session:existing')],
+    run: async (ctx) => {
+      const bound = ctx.hello.limits.maxSnapshotBytes;
+      if (bound === undefined) return ctx.skip('the gateway does not advertise hello.limits.maxSnapshotBytes');
+      if (bound > 16 * 1024 * 1024)
+        return ctx.skip(`hello.limits.maxSnapshotBytes is ${bound}; filling a session past it would take more than this check's budget`);
+      const sessionId = ctx.sessionId('big');
+      const size = Math.max(1_000, Math.min(900_000, ctx.hello.limits.maxPayloadBytes - 16_384));
+      const count = Math.ceil((bound * 1.25) / size) + 1;
+      for (let i = 0; i < count; i++) await ctx.append(sessionId, [messageEvent(`${i}:${'m'.repeat(size - 16)}`, 'assistant')]);
+      const { snap } = await freshSnapshot(ctx, 'reader', sessionId);
+      const bytes = Buffer.byteLength(JSON.stringify(snap), 'utf8');
+      expect(bytes <= bound, `the snapshot is ${bytes} bytes of JSON, over the advertised bound`, `at most hello.limits.maxSnapshotBytes = ${bound}`, bytes, [
+        'R6.4',
+      ]);
+      const newest = snap.messages.at(-1);
+      expect(
+        newest?.text.startsWith(`${count - 1}:`) === true,
+        'the snapshot does not end with the newest message',
+        `the last message is message ${count - 1} of ${count}`,
+        newest ? newest.text.slice(0, 16) : null,
+      );
+      expect(
+        snap.omitted !== undefined && snap.omitted.messages + snap.omitted.events > 0,
+        'the snapshot left content out without saying so',
+        'omitted { messages, events } counting what is not in it',
+        { omitted: snap.omitted ?? null, messages: snap.messages.length, events: snap.events.length },
+      );
+    },
+  }),
   verifies('R2.7', {
     id: 'snapshot.after-chat-run',
     title:
