@@ -25,7 +25,7 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['packages/*/vitest.config.ts', 'packages/*/stryker.config.mjs'] },
+        projectService: { allowDefaultProject: ['packages/*/vitest.config.ts', 'packages/*/vitest.*.config.ts', 'stryker.config.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
