@@ -17,7 +17,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/reference.test.ts'],
+    include: ['test/reference.test.ts', 'test/principals.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
