@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Regenerate REPORT.md: start the reference gateway as its own process (its shipped CLI), run the
-// conformance CLI against it with the markdown reporter, and stop the gateway. Then the same for two
-// gateway processes sharing sessions through Redis (127.0.0.1:6379, REDIS_URL overrides; its own
-// key prefix, deleted afterwards), the second one as the peer, appended as the multi-node section.
-// The report holds no timings, dates, ports or prefixes, so regenerating it is a no-op unless a
-// verdict changed.
+// Regenerate REPORT.md: run the conformance CLI with the markdown reporter against the reference
+// gateway as its own process (its shipped CLI), and, side by side, against two gateway processes
+// sharing sessions through Redis (127.0.0.1:6379, REDIS_URL overrides; its own key prefix, deleted
+// afterwards), the second one as the peer, appended as the multi-node section. REPORT.md is written
+// once, at the end: an interrupted run leaves it as it was. The report holds no timings, dates, ports
+// or prefixes, so regenerating it is a no-op unless a verdict changed.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -82,41 +82,49 @@ writeFileSync(
     ],
   }),
 );
-const single = startGateway([
-  '--token-file',
-  tokenFile,
-  '--max-sessions-per-principal',
-  '500',
-  '--max-connections-per-principal',
-  '100',
-  '--session-idle-ms',
-  '3000',
-]);
-const code = await runSuite(await single.url, out, ['--limits-token', LIMITS_TOKEN, '--foreign-origin', 'http://foreign.example']);
-single.process.kill('SIGTERM');
-if (code !== 0) process.exit(code ?? 2);
+const gateways = [];
+const start = (extra) => {
+  const gateway = startGateway(extra);
+  gateways.push(gateway.process);
+  return gateway;
+};
+// Interrupted, the script stops its gateways and leaves REPORT.md as it was: the report is written
+// once, whole, at the end.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    for (const child of gateways) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
 
-// Two gateways sharing sessions through Redis: every check against the first, the second as peer.
 if (redisCli('PING').trim() !== 'PONG') throw new Error(`no Redis answers at ${redisUrl}; the multi-node section needs one`);
 const prefix = `report:${randomBytes(6).toString('hex')}:`;
 const redis = ['--redis', redisUrl, '--redis-prefix', prefix];
-const nodes = [startGateway(['--token', TOKEN, ...redis, '--node-id', 'a']), startGateway(['--token', TOKEN, ...redis, '--node-id', 'b'])];
-const [a, b] = await Promise.all(nodes.map((n) => n.url));
-const multi = join(work, 'multi-node.md');
-const multiCode = await runSuite(a, multi, ['--peer-url', b]);
-for (const node of nodes) node.process.kill('SIGTERM');
-await Promise.all(nodes.map((n) => new Promise((resolve) => (n.process.exitCode !== null ? resolve() : n.process.once('exit', resolve)))));
+const single = start(['--token-file', tokenFile, '--max-sessions-per-principal', '500', '--max-connections-per-principal', '100', '--session-idle-ms', '3000']);
+// Two gateways sharing sessions through Redis: every check against the first, the second as peer.
+const nodes = [start(['--token', TOKEN, ...redis, '--node-id', 'a']), start(['--token', TOKEN, ...redis, '--node-id', 'b'])];
+const singleReport = join(work, 'single.md');
+const multiReport = join(work, 'multi-node.md');
+const [singleUrl, a, b] = await Promise.all([single.url, ...nodes.map((n) => n.url)]);
+// The two runs are independent (their own gateways and sessions): side by side.
+const [code, multiCode] = await Promise.all([
+  runSuite(singleUrl, singleReport, ['--limits-token', LIMITS_TOKEN, '--foreign-origin', 'http://foreign.example']),
+  runSuite(a, multiReport, ['--peer-url', b]),
+]);
+for (const child of gateways) child.kill('SIGTERM');
+await Promise.all(gateways.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)))));
 const keys = redisCli('--scan', '--pattern', `${prefix}*`).split('\n').filter(Boolean);
 for (let i = 0; i < keys.length; i += 500) redisCli('UNLINK', ...keys.slice(i, i + 500));
+if (code !== 0) process.exit(code ?? 2);
 
 // The multi-node report becomes a section of REPORT.md, its headings one level down.
-const section = readFileSync(multi, 'utf8')
+const section = readFileSync(multiReport, 'utf8')
   .replace(/^# Conformance report\n/, '')
   .replace(/^(#+) /gm, '$1# ')
   .trim();
 writeFileSync(
   out,
-  `${readFileSync(out, 'utf8').trimEnd()}\n\n## Multi-node run (Redis)\n\n` +
+  `${readFileSync(singleReport, 'utf8').trimEnd()}\n\n## Multi-node run (Redis)\n\n` +
     'The same suite against two gateway processes sharing sessions through Redis ' +
     '(`agent-gateway serve --redis redis://127.0.0.1:6379 --node-id a|b`): every check against the first, the second as ' +
     '`--peer-url` for the multi-node checks (R7.2).\n\n' +
