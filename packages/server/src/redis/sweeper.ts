@@ -1,4 +1,5 @@
-import { ErrorCodes, isTerminalRunStatus, isTerminalToolPhase, type SessionEvent, type WireError } from '@agent-gateway/schema';
+import { ErrorCodes, isTerminalRunStatus, isTerminalToolPhase, type WireError } from '@agent-gateway/schema';
+import { closeToolCalls } from '../runs/index.js';
 import type { Logger } from 'pino';
 import type { GatewayCore } from '../core.js';
 import type { Session } from '../sessions/index.js';
@@ -6,6 +7,12 @@ import type { RedisConnection } from './connection.js';
 import { gatewayKeys } from './keys.js';
 import type { Leases } from './lease.js';
 import { parseActiveRunMember, type RedisRuns } from './runs.js';
+
+/** A member of the active-run index, and what it names. */
+interface IndexedRun {
+  member: string;
+  run: { sessionId: string; runId: string; nodeId: string };
+}
 
 export interface SweeperOptions {
   connection: RedisConnection;
@@ -46,34 +53,16 @@ export class OrphanSweeper {
    * again before the other gateways notice it died, so they never end the runs its previous process
    * left active; with one node there is nobody else at all. The new process ends them itself, at
    * start, before it takes any request: each as `failed`, under the session's lease (the previous
-   * process's lease expires by itself), in the protocol's order.
+   * process's lease expires by itself, so it is waited for, not taken over), in the protocol's order.
    */
   private async endPreviousProcessRuns(): Promise<void> {
     const core = this.core;
-    const { connection, prefix, nodeId, leases, logger } = this.options;
+    const { nodeId, logger } = this.options;
     if (!core) return;
-    const keys = gatewayKeys(prefix);
     try {
-      const members = await connection.guard(() => connection.command.zrange(keys.activeRuns, '0', '-1'));
-      const bySession = new Map<string, string[]>();
-      for (const member of members) {
-        const run = parseActiveRunMember(member);
-        if (!run || run.nodeId !== nodeId || core.runs.getInSession(run.sessionId, run.runId)) continue;
-        const claimed = await connection.guard(() => connection.command.zrem(keys.activeRuns, member));
-        if (claimed !== 1) continue;
-        let runIds = bySession.get(run.sessionId);
-        if (!runIds) bySession.set(run.sessionId, (runIds = []));
-        runIds.push(run.runId);
-      }
-      for (const [sessionId, runIds] of bySession) {
-        const session = await core.sessions.getOrCreate(sessionId);
-        const release = await leases.enter(sessionId, `previous-${runIds[0]!}`, new AbortController().signal, () => undefined);
-        try {
-          for (const runId of runIds) await this.endOrphan(core, session, runId, nodeId);
-        } finally {
-          release();
-        }
-      }
+      const members = await this.activeRunMembers();
+      const previous = members.filter(({ run }) => run.nodeId === nodeId && !core.runs.getInSession(run.sessionId, run.runId));
+      for (const [sessionId, orphans] of await this.claim(previous)) await this.endOrphans(sessionId, orphans, 'wait');
     } catch (error) {
       logger.warn({ err: error }, 'ending the runs a previous process of this node left active failed');
     }
@@ -91,39 +80,64 @@ export class OrphanSweeper {
   }
 
   private async pass(): Promise<void> {
-    const { connection, prefix, nodeId, logger } = this.options;
+    const { connection, prefix, nodeId, logger, leases } = this.options;
     const keys = gatewayKeys(prefix);
     try {
-      const members = await connection.guard(() => connection.command.zrange(keys.activeRuns, '0', '-1'));
-      const parsed = members.map((m) => ({ member: m, run: parseActiveRunMember(m) })).filter((p) => p.run && p.run.nodeId !== nodeId);
-      const nodes = [...new Set(parsed.map((p) => p.run!.nodeId))];
+      const others = (await this.activeRunMembers()).filter(({ run }) => run.nodeId !== nodeId);
+      const nodes = [...new Set(others.map(({ run }) => run.nodeId))];
       if (nodes.length === 0) return;
       const alive = await connection.guard(() => connection.command.mget(...nodes.map((n) => keys.node(n))));
       const dead = new Set(nodes.filter((_, i) => alive[i] === null));
-      // Orphans by session: all of a session's orphans end under one lease hold, before any waiting turn.
-      const bySession = new Map<string, Array<{ runId: string; nodeId: string }>>();
-      for (const { member, run } of parsed) {
-        if (!dead.has(run!.nodeId)) continue;
-        this.options.leases.forgetNode(run!.nodeId);
-        // Exactly one gateway removes the member: that one ends the run.
-        const claimed = await connection.guard(() => connection.command.zrem(keys.activeRuns, member));
-        if (claimed !== 1) continue;
-        let runs = bySession.get(run!.sessionId);
-        if (!runs) bySession.set(run!.sessionId, (runs = []));
-        runs.push({ runId: run!.runId, nodeId: run!.nodeId });
+      for (const node of dead) leases.forgetNode(node);
+      for (const [sessionId, orphans] of await this.claim(others.filter(({ run }) => dead.has(run.nodeId)))) {
+        await this.endOrphans(sessionId, orphans, 'take-over');
       }
-      for (const [sessionId, orphans] of bySession) await this.endOrphans(sessionId, orphans);
     } catch (error) {
       logger.warn({ err: error }, 'looking for runs of stopped gateways failed');
     }
   }
 
-  private async endOrphans(sessionId: string, orphans: Array<{ runId: string; nodeId: string }>): Promise<void> {
+  /** The active-run index: every run some gateway is running, with the gateway. */
+  private async activeRunMembers(): Promise<IndexedRun[]> {
+    const { connection, prefix } = this.options;
+    const members = await connection.guard(() => connection.command.zrange(gatewayKeys(prefix).activeRuns, '0', '-1'));
+    return members.flatMap((member) => {
+      const run = parseActiveRunMember(member);
+      return run ? [{ member, run }] : [];
+    });
+  }
+
+  /**
+   * Claim runs to end: exactly one gateway removes a member from the index, and that one ends the
+   * run. The claimed runs by session, so all of a session's orphans end under one lease hold.
+   */
+  private async claim(candidates: readonly IndexedRun[]) {
+    const { connection, prefix } = this.options;
+    const index = gatewayKeys(prefix).activeRuns;
+    const bySession = new Map<string, Array<{ runId: string; nodeId: string }>>();
+    for (const { member, run } of candidates) {
+      if ((await connection.guard(() => connection.command.zrem(index, member))) !== 1) continue;
+      let runs = bySession.get(run.sessionId);
+      if (!runs) bySession.set(run.sessionId, (runs = []));
+      runs.push({ runId: run.runId, nodeId: run.nodeId });
+    }
+    return bySession;
+  }
+
+  /**
+   * End a session's orphans under its lease: taken over at once from a gateway that stopped, or
+   * waited for when it is this node's own previous process (whose lease token looks like ours).
+   */
+  private async endOrphans(sessionId: string, orphans: Array<{ runId: string; nodeId: string }>, lease: 'take-over' | 'wait'): Promise<void> {
     const core = this.core;
     if (!core) return;
     const { leases } = this.options;
     const session = await core.sessions.getOrCreate(sessionId);
-    const release = await leases.takeOver(sessionId, orphans[0]!.nodeId, `orphans-${orphans[0]!.runId}`);
+    const turnId = `orphans-${orphans[0]!.runId}`;
+    const release =
+      lease === 'take-over'
+        ? await leases.takeOver(sessionId, orphans[0]!.nodeId, turnId)
+        : await leases.enter(sessionId, turnId, new AbortController().signal, () => undefined);
     try {
       for (const orphan of orphans) await this.endOrphan(core, session, orphan.runId, orphan.nodeId);
     } finally {
@@ -150,7 +164,7 @@ export class OrphanSweeper {
     else core.sessions.updateRow(session, { status: 'failed', hasActiveRun: false, activeRunId: null, lastRunId: runId }, 'run.end', false);
     const at = Date.now();
     await core.sessions.append(session, [
-      ...(await closeOpenToolCalls(session, runId, at)),
+      ...closeToolCalls(runId, await openToolCalls(session, runId), 'failed', at),
       { type: 'error', runId, error, at },
       { type: 'run.end', runId, status: 'failed', error, at },
     ]);
@@ -160,11 +174,8 @@ export class OrphanSweeper {
   }
 }
 
-/**
- * A terminal `error` phase for every tool call of the run its gateway left open (R3.1: every call
- * gets one terminal phase, so no client keeps a card spinning), found in the session's log.
- */
-async function closeOpenToolCalls(session: Session, runId: string, at: number): Promise<SessionEvent[]> {
+/** The tool calls of the run that its gateway left open (id → tool name), read from the session's log. */
+async function openToolCalls(session: Session, runId: string): Promise<Map<string, string>> {
   const head = await session.log.head();
   const open = new Map<string, string>();
   for (const { event } of await session.log.read(head.oldestCursor - 1, head.cursor)) {
@@ -172,6 +183,5 @@ async function closeOpenToolCalls(session: Session, runId: string, at: number): 
     if (isTerminalToolPhase(event.phase)) open.delete(event.toolCallId);
     else open.set(event.toolCallId, event.toolName);
   }
-  const error: WireError = { code: ErrorCodes.AgentFailed, message: 'The run ended before this tool call finished.', retryable: true };
-  return [...open].map(([toolCallId, toolName]) => ({ type: 'tool', runId, toolCallId, toolName, phase: 'error', error, at }));
+  return open;
 }

@@ -9,6 +9,18 @@ import { boundedPrefix, splitText } from '../sessions/text-bounds.js';
 export type RunOutcome =
   { status: 'completed'; tail: SessionEvent[] } | { status: 'aborted'; tail: SessionEvent[] } | { status: 'failed'; error: WireError; tail: SessionEvent[] };
 
+/**
+ * A terminal `error` phase for each tool call still open (id → tool name) when a run ends `status`:
+ * every call gets one terminal phase (R3.1), so no client keeps a card that never closes.
+ */
+export function closeToolCalls(runId: string, open: ReadonlyMap<string, string>, status: RunOutcome['status'], at: number): SessionEvent[] {
+  const error: WireError =
+    status === 'aborted'
+      ? { code: ErrorCodes.RunAborted, message: 'The run was aborted before this tool call finished.', retryable: false }
+      : { code: ErrorCodes.AgentFailed, message: 'The run ended before this tool call finished.', retryable: status === 'failed' };
+  return [...open].map(([toolCallId, toolName]) => ({ type: 'tool', runId, toolCallId, toolName, phase: 'error', error, at }));
+}
+
 export interface AgentTurnInput {
   run: RunRecord;
   agent: Agent;
@@ -72,19 +84,7 @@ class StreamRecorder {
    * (R3.1), so no client is left with a card that never closes when a run ends under it.
    */
   closeOpenTools(status: RunOutcome['status'], at: number): SessionEvent[] {
-    const error: WireError =
-      status === 'aborted'
-        ? { code: ErrorCodes.RunAborted, message: 'The run was aborted before this tool call finished.', retryable: false }
-        : { code: ErrorCodes.AgentFailed, message: 'The run ended before this tool call finished.', retryable: status === 'failed' };
-    const events: SessionEvent[] = [...this.openTools].map(([toolCallId, toolName]) => ({
-      type: 'tool',
-      runId: this.runId,
-      toolCallId,
-      toolName,
-      phase: 'error',
-      error,
-      at,
-    }));
+    const events = closeToolCalls(this.runId, this.openTools, status, at);
     this.openTools.clear();
     return events;
   }

@@ -4,7 +4,7 @@
  */
 export { RunLifecycle, type RunBody, type StartRun, type StartedRun, type RefusedRun, type RunLifecycleOptions } from './lifecycle.js';
 export { clearProjectionFirst, type RunEndOrder, type RunEndSteps } from './run-end.js';
-export { playAgentTurn, type RunOutcome } from './agent-turn.js';
+export { closeToolCalls, playAgentTurn, type RunOutcome } from './agent-turn.js';
 export { RunRegistry, newRunId, type RunRecord, type RemoteRun, type CreateRunInput, type CreateRunOutcome } from './registry.js';
 export { IdempotencyGuard } from './idempotency.js';
 export type { RunCoordinator } from './coordinator.js';

@@ -60,15 +60,17 @@ const omitSeqOnChunks: BatchWriter = (socket, channel, frames) => {
  */
 const durableAnnouncedAsCompacted: BatchWriter = (socket, channel, frames) => {
   if (channel !== 'replay' || frames.length < 3) return emitBatch(socket, channel, frames);
-  const kept = frames.filter((_, i) => i % 3 !== 1);
-  emitBatch(
-    socket,
-    channel,
-    kept.map((frame, i) => {
-      const dropped = i % 2 === 1 ? frames[(3 * (i - 1)) / 2 + 1] : undefined;
-      return dropped && !frame.skipped ? { ...frame, skipped: { fromSeq: dropped.seq, toSeq: dropped.seq, reason: 'compacted' as const } } : frame;
-    }),
-  );
+  const kept: typeof frames = [];
+  let dropped: (typeof frames)[number] | undefined;
+  frames.forEach((frame, i) => {
+    if (i % 3 === 1) {
+      dropped = frame;
+      return;
+    }
+    kept.push(dropped && !frame.skipped ? { ...frame, skipped: { fromSeq: dropped.seq, toSeq: dropped.seq, reason: 'compacted' as const } } : frame);
+    dropped = undefined;
+  });
+  emitBatch(socket, channel, kept);
 };
 
 /**
