@@ -148,11 +148,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
       // Rejoin every session we follow, resuming from the cursor each holds.
       for (const subscription of this.subscriptions.values()) subscription.reconnected(isReconnect);
       // sessions.changed broadcasts sent while we were away are lost: list again if the app follows the list.
-      if (isReconnect) {
-        this.sessionList.refresh().catch((error: unknown) => {
-          if (error instanceof ClientError && error.code !== ClientErrorCodes.Closed) this.emit('error', error);
-        });
-      }
+      if (isReconnect) this.refreshSessionList();
     });
     socket.on('disconnect', (socketReason) => {
       if (this.closed) return;
@@ -188,11 +184,7 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
     this.listen('snapshot', (payload) => routeSnapshot(routes, payload));
     this.onInbound('sessions.changed', (changed) => this.sessionList.changed(changed));
     // Creations were coalesced: list again.
-    this.onInbound('sessions.resync', () => {
-      this.sessionList.refresh().catch((error: unknown) => {
-        if (error instanceof ClientError && error.code !== ClientErrorCodes.Closed) this.emit('error', error);
-      });
-    });
+    this.onInbound('sessions.resync', () => this.refreshSessionList());
     this.onInbound('protocol.error', (payload) => {
       // A stated disconnect is reported with the disconnect that follows it, not as an error.
       if (this.serverDisconnects.announce(payload.error)) return;
@@ -200,6 +192,13 @@ export class GatewayClient extends TypedEmitter<GatewayClientEvents> {
         'error',
         new ClientError(ClientErrorCodes.RequestFailed, `Gateway reported a protocol error: ${payload.error.message}`, { wireError: payload.error }),
       );
+    });
+  }
+
+  /** List again if the app follows the list; a failure other than closing is reported as an error event. */
+  private refreshSessionList(): void {
+    this.sessionList.refresh().catch((error: unknown) => {
+      if (error instanceof ClientError && error.code !== ClientErrorCodes.Closed) this.emit('error', error);
     });
   }
 
