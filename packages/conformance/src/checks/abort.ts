@@ -2,7 +2,7 @@ import { isTerminalSessionStatus, type SessionsChanged } from '@agent-gateway/sc
 import { verifies, walk, type Check } from '../check.js';
 import { expect, expectOk } from '../harness/assert.js';
 import { joinOk } from '../harness/session.js';
-import { followSessionList, framesOfRun, joinedClient, randomTail, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
+import { framesOfRun, joinedClient, randomTail, watchedSession, runEndIn, scriptRun, seededSession, toolStep, waitRunEnd } from './helpers.js';
 import { changesOf, expectActiveRow, expectCoherentRow, listRow } from './rows.js';
 
 const HELD: Check['requires'] = ['control:session.append', 'control:run.script', 'control:run.release'];
@@ -22,11 +22,7 @@ export const abortChecks: Check[] = [
       walk('control:run.script', 'session:existing', 'run:finished', 'conn:run-scoped'),
     ],
     run: async (ctx) => {
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
-      const seeded = await seededSession(ctx, 1);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const { listener, seeded, ctl } = await watchedSession(ctx);
       const observer = await joinedClient(ctx, 'observer', seeded.sessionId);
       const runId = await scriptRun(ctx, seeded.sessionId, [
         { type: 'chunks', count: 3, text: 'before ' },
@@ -168,11 +164,7 @@ export const abortChecks: Check[] = [
       walk('request:chat.send', 'session:existing', 'run:running', 'conn:run-scoped'),
     ],
     run: async (ctx) => {
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
-      const seeded = await seededSession(ctx, 1);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const { listener, seeded, ctl } = await watchedSession(ctx);
       const first = await scriptRun(ctx, seeded.sessionId, [
         { type: 'hold', gate: 'first' },
         { type: 'chunks', count: 2, text: 'one ' },

@@ -68,6 +68,24 @@ export async function followSessionList(conn: Connection): Promise<void> {
     throw new CheckFailure(`connection ${conn.name} could not subscribe to the session list`, ['sessions.subscribe answers ok'], result);
 }
 
+/** A new connection that follows the session list. */
+export async function listFollower(ctx: CheckContext, name = 'listener'): Promise<Connection> {
+  const conn = await ctx.client(name);
+  await followSessionList(conn);
+  return conn;
+}
+
+/** How most run checks begin: a list follower, a session with one event, and the controller joined to it. */
+export async function watchedSession(
+  ctx: CheckContext,
+): Promise<{ listener: Connection; seeded: { sessionId: string; epoch: string; cursor: number }; ctl: Connection }> {
+  const listener = await listFollower(ctx);
+  const seeded = await seededSession(ctx, 1);
+  const ctl = await ctx.controller();
+  await joinOk(ctl, { sessionId: seeded.sessionId });
+  return { listener, seeded, ctl };
+}
+
 /** Start a scripted run from the control connection (which is run-scoped for it). */
 export async function scriptRun(ctx: CheckContext, sessionId: string, steps: ScriptStep[], idempotencyKey?: string): Promise<string> {
   const data: ControlData = await ctx.control(

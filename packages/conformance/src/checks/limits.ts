@@ -6,7 +6,7 @@ import type { Connection } from '../harness/connection.js';
 import { CheckFailure } from '../harness/errors.js';
 import { judgeSequence } from '../harness/sequence.js';
 import { joinOk } from '../harness/session.js';
-import { followSessionList, runEndIn, scriptRun, seededSession, toolStep } from './helpers.js';
+import { followSessionList, listFollower, runEndIn, scriptRun, seededSession, toolStep } from './helpers.js';
 import { slowConsumerError, waitRunEndBroadcast } from './slow-consumer.js';
 
 const MIB = 1024 * 1024;
@@ -78,8 +78,7 @@ export const limitChecks: Check[] = [
 
       // A tool call opens, then the session streams more than the bound plus what the network
       // between may absorb, then the call ends. A list subscriber learns when the run is over.
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
+      const listener = await listFollower(ctx);
       const runId = await scriptRun(ctx, sessionId, [
         toolStep('bound', 'start'),
         toolStep('bound', 'update'),

@@ -4,7 +4,7 @@ import type { CheckContext } from '../context.js';
 import { messageEvent } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
 import type { Connection } from '../harness/connection.js';
-import { chatSend, followSessionList, randomTail } from './helpers.js';
+import { chatSend, listFollower, randomTail } from './helpers.js';
 import { listRow } from './rows.js';
 
 /**
@@ -24,8 +24,7 @@ async function sessionCount(conn: Connection): Promise<number> {
 }
 
 async function watch(ctx: CheckContext): Promise<Watch> {
-  const listener = await ctx.client('listener');
-  await followSessionList(listener);
+  const listener = await listFollower(ctx);
   return { ctx, listener, sessionsBefore: await sessionCount(listener) };
 }
 

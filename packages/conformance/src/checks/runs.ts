@@ -4,7 +4,7 @@ import type { CheckContext } from '../context.js';
 import { expect, expectError, expectOk } from '../harness/assert.js';
 import type { Connection } from '../harness/connection.js';
 import { joinOk } from '../harness/session.js';
-import { followSessionList, scriptRun, seededSession, waitRunEnd } from './helpers.js';
+import { followSessionList, scriptRun, seededSession, waitRunEnd, watchedSession } from './helpers.js';
 import { changesOf, expectCoherentRow, listRow } from './rows.js';
 
 const SCRIPT: Check['requires'] = ['control:session.append', 'control:run.script'];
@@ -42,11 +42,7 @@ export const runChecks: Check[] = [
     title: 'sessions.changed is broadcast for the start and the end of a run, with the new row',
     requires: SCRIPT,
     run: async (ctx) => {
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
-      const seeded = await seededSession(ctx, 1);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const { listener, seeded } = await watchedSession(ctx);
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 3, text: 'x' }]);
       await listener.waitFor<SessionsChanged>('sessions.changed', (c) => c.sessionId === seeded.sessionId && c.reason === 'run.end');
       const reasons = changesOf(listener, seeded.sessionId).map((c) => c.payload.reason);
@@ -84,11 +80,7 @@ export const runChecks: Check[] = [
     run: async (ctx) => {
       ctx.onCleanup({ type: 'cleanup.delay', ms: 0 });
       await ctx.control({ type: 'cleanup.delay', ms: 1_500 });
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
-      const seeded = await seededSession(ctx, 1);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const { listener, seeded } = await watchedSession(ctx);
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'chunks', count: 3, text: 'y' }]);
       const end = await listener.waitFor<SessionsChanged>('sessions.changed', (c) => c.sessionId === seeded.sessionId && c.reason === 'run.end');
       expectCoherentRow(end.payload.row, 'the terminal sessions.changed row');
@@ -210,11 +202,7 @@ export const runChecks: Check[] = [
     title: 'while a run is held the row is non-terminal with hasActiveRun true; afterwards terminal and inactive',
     requires: [...SCRIPT, 'control:run.release'],
     run: async (ctx) => {
-      const listener = await ctx.client('listener');
-      await followSessionList(listener);
-      const seeded = await seededSession(ctx, 1);
-      const ctl = await ctx.controller();
-      await joinOk(ctl, { sessionId: seeded.sessionId });
+      const { listener, seeded, ctl } = await watchedSession(ctx);
       const runId = await scriptRun(ctx, seeded.sessionId, [{ type: 'hold', gate: 'active' }]);
       await ctl.waitForFrame(seeded.sessionId, 'run.start', (f) => f.frame.event?.type === 'run.start');
       const during = await listRow(listener, seeded.sessionId);
